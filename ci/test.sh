@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need (redis-server, chromium) when it is missing,
+# then checks formatting and lints and runs the whole test suite against real components.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "ci/test.sh: installing ${need[*]} from the Debian packages"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+echo "ci/test.sh: cargo fmt --check"
+cargo fmt --all -- --check
+echo "ci/test.sh: cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "ci/test.sh: cargo test"
+cargo test --workspace --locked -- --test-threads="${STAMPEDE_TEST_THREADS:-2}"

@@ -1,0 +1,1 @@
+//! Stampede: a performance-testing toolkit. The library behind the `stampede` CLI and its tests.
