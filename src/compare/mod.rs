@@ -1,0 +1,1 @@
+//! Baselines, statistics, verdicts and the regression gate.

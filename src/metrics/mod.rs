@@ -1,0 +1,1 @@
+//! Recorders: per-endpoint HDR histograms, per-second windows, cache counters, resource samples.

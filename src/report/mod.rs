@@ -1,0 +1,1 @@
+//! Reports rendered from a RunResult: HTML (with SVG charts), Markdown, JUnit and the terminal summary.

@@ -1,0 +1,317 @@
+//! The validated scenario: what the engine executes. The loader turns a TOML file into a `Plan` and
+//! rejects anything wrong before a single request is sent; everything here is already checked
+//! (ranges, references, templates), so the engine never has to validate.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::template::{JsonTemplate, Template};
+
+/// A scenario ready to run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub name: String,
+    pub description: String,
+    pub kind: ScenarioKind,
+    /// The scenario file, when the plan came from one.
+    pub source: Option<PathBuf>,
+    /// SHA-256 (hex) of the scenario file's bytes, so results and baselines can tell scenarios apart.
+    pub source_sha256: String,
+    pub target: TargetSpec,
+    pub load: LoadSpec,
+    pub journeys: Vec<Journey>,
+    pub feeders: BTreeMap<String, Feeder>,
+    /// Scenario-level variables (`[variables]`), rendered once at start.
+    pub variables: BTreeMap<String, Template>,
+    pub cache: CacheSpec,
+    /// Whole-run thresholds; per-endpoint ones live on the steps.
+    pub thresholds: Vec<Threshold>,
+    /// Values resolved from the environment (`${env.NAME}`): secrets by definition. Nothing the tool
+    /// writes may contain them; writers redact them with [`Plan::redact`].
+    pub secrets: Vec<String>,
+}
+
+impl Plan {
+    /// Replaces every secret value in `text` by `***`.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for secret in self.secrets.iter().filter(|s| !s.is_empty()) {
+            out = out.replace(secret.as_str(), "***");
+        }
+        out
+    }
+}
+
+/// What kind of test a scenario is; drives the analyses shown in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScenarioKind {
+    Smoke,
+    Load,
+    Stress,
+    Endurance,
+    Spike,
+    Regression,
+    Custom,
+}
+
+/// Where the load goes.
+#[derive(Debug, Clone)]
+pub struct TargetSpec {
+    pub kind: TargetKind,
+    /// Per-request timeout (connect + full response).
+    pub timeout: Duration,
+    /// Headers sent with every request (steps may add or override).
+    pub headers: Vec<(String, Template)>,
+    /// A local process to sample for CPU and RSS, when the target runs on this machine.
+    pub pid: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub enum TargetKind {
+    /// Any HTTP(S) service; `base_url` has no trailing slash.
+    Url { base_url: String },
+    /// The bundled SalesHub, started (and stopped) by `stampede run`.
+    Bundled(BundledSpec),
+}
+
+/// How to start the bundled SalesHub.
+#[derive(Debug, Clone, Default)]
+pub struct BundledSpec {
+    /// `redis` (a private redis-server when installed, else memory), `memory` or `off`.
+    pub cache: BundledCache,
+    pub seed_config: Option<PathBuf>,
+    pub inject_delay: Option<Duration>,
+    pub inject_error_rate: Option<f64>,
+    pub stall_every: Option<Duration>,
+    pub stall_for: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BundledCache {
+    #[default]
+    Redis,
+    Memory,
+    Off,
+}
+
+/// The load model and its profile.
+#[derive(Debug, Clone)]
+pub struct LoadSpec {
+    pub model: LoadModel,
+    /// Traffic sent before measuring starts; discarded.
+    pub warmup: Duration,
+}
+
+impl LoadSpec {
+    /// Total measured duration (warm-up excluded).
+    pub fn duration(&self) -> Duration {
+        match &self.model {
+            LoadModel::Open { stages, .. } => stages.iter().map(|s| s.duration).sum(),
+            LoadModel::Closed { stages, .. } => stages.iter().map(|s| s.duration).sum(),
+            LoadModel::Throughput { duration, .. } => *duration,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum LoadModel {
+    /// Arrival rate: journey iterations started per second, independent of responses.
+    Open {
+        /// Consecutive stages; the rate ramps linearly from `start_rate` to `end_rate` in each.
+        stages: Vec<RateStage>,
+        /// Cap on iterations in flight; starts beyond it are counted as dropped.
+        max_in_flight: u32,
+    },
+    /// Virtual users looping over journeys with think time.
+    Closed { stages: Vec<UserStage> },
+    /// A fixed number of connections sending back to back.
+    Throughput {
+        connections: u32,
+        duration: Duration,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateStage {
+    pub duration: Duration,
+    /// Iterations per second at the start of the stage.
+    pub start_rate: f64,
+    /// Iterations per second at the end of the stage.
+    pub end_rate: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserStage {
+    pub duration: Duration,
+    /// Users at the end of the stage; the count ramps linearly from the previous stage's target.
+    pub target_users: u32,
+}
+
+/// A weighted sequence of steps.
+#[derive(Debug, Clone)]
+pub struct Journey {
+    pub name: String,
+    pub weight: u32,
+    /// Runs once per virtual user (closed model) or once at start (open and throughput models), before
+    /// the weighted journeys; what it extracts is visible to them (e.g. a login token).
+    pub setup: bool,
+    /// Pause after each step unless the step has its own.
+    pub think_time: Option<ThinkTime>,
+    pub steps: Vec<Step>,
+}
+
+/// One HTTP request of a journey.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The endpoint name results are grouped under (e.g. `GET /api/contacts/{id}`).
+    pub name: String,
+    pub method: String,
+    /// Path and query, relative to the target's base URL (e.g. `/api/contacts/${id}?x=1`).
+    pub path: Template,
+    pub headers: Vec<(String, Template)>,
+    pub body: Option<Body>,
+    pub checks: Vec<Check>,
+    /// Variables to set from the JSON response: (variable, JSON pointer).
+    pub extract: Vec<(String, String)>,
+    pub think_time: Option<ThinkTime>,
+    /// Thresholds on this step's endpoint.
+    pub thresholds: Vec<Threshold>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// Sent with `Content-Type: application/json`.
+    Json(JsonTemplate),
+    Text(Template),
+}
+
+/// A pause: fixed, or uniformly random in a range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThinkTime {
+    pub min: Duration,
+    pub max: Duration,
+}
+
+/// An assertion on a response; a failed check counts as a `check` failure of the endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    /// The status is one of these.
+    Status(Vec<u16>),
+    /// The JSON value at the pointer equals this value.
+    JsonEquals {
+        pointer: String,
+        value: serde_json::Value,
+    },
+    /// The JSON pointer exists (or must not, when `exists` is false).
+    JsonExists { pointer: String, exists: bool },
+    /// The body contains this text.
+    BodyContains(String),
+}
+
+/// Rows of a CSV file, handed out one row per journey iteration.
+#[derive(Debug, Clone)]
+pub struct Feeder {
+    pub name: String,
+    pub path: PathBuf,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub order: FeederOrder,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeederOrder {
+    /// Row after row, wrapping around.
+    Sequential,
+    /// A uniformly random row each time.
+    Random,
+}
+
+/// How the cache hit rate is read, from responses and from the target's metrics.
+#[derive(Debug, Clone)]
+pub struct CacheSpec {
+    /// Response header carrying the cache outcome; `None` disables client-side tracking.
+    pub header: Option<String>,
+    pub hit_values: Vec<String>,
+    pub miss_values: Vec<String>,
+    /// Path of the Prometheus endpoint on the target; `None` disables scraping.
+    pub metrics_path: Option<String>,
+    pub hits_metric: String,
+    pub misses_metric: String,
+    pub scrape_every: Duration,
+}
+
+impl Default for CacheSpec {
+    fn default() -> Self {
+        CacheSpec {
+            header: Some("X-Cache".into()),
+            hit_values: vec!["HIT".into()],
+            miss_values: vec!["MISS".into()],
+            metrics_path: Some("/metrics".into()),
+            hits_metric: "cache_hits_total".into(),
+            misses_metric: "cache_misses_total".into(),
+            scrape_every: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A pass/fail limit evaluated at the end of a run, e.g. `p95 < 100ms`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    /// The expression as written, for display.
+    pub expression: String,
+    pub metric: Metric,
+    pub op: Comparison,
+    /// In the metric's canonical unit: microseconds for latencies, a fraction for rates and
+    /// percentages, requests per second for `rps`, a plain number otherwise.
+    pub limit: f64,
+    /// The endpoint it applies to; `None` for the whole run.
+    pub endpoint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Metric {
+    /// A latency percentile, e.g. 95.0 or 99.9.
+    Percentile(f64),
+    MeanLatency,
+    MaxLatency,
+    /// Failed requests / all requests.
+    ErrorRate,
+    /// Requests per second over the measured duration.
+    Rps,
+    /// Client-side cache hit rate, hits / (hits + misses).
+    CacheHitRate,
+    /// Total requests.
+    Requests,
+    /// A finding's figure (e.g. `recovery_time`, `target_rss_slope`), named as in the findings.
+    Finding(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+}
+
+impl Comparison {
+    pub fn holds(self, observed: f64, limit: f64) -> bool {
+        match self {
+            Comparison::Less => observed < limit,
+            Comparison::LessOrEqual => observed <= limit,
+            Comparison::Greater => observed > limit,
+            Comparison::GreaterOrEqual => observed >= limit,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::Less => "<",
+            Comparison::LessOrEqual => "<=",
+            Comparison::Greater => ">",
+            Comparison::GreaterOrEqual => ">=",
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Live progress: indicatif bars on a terminal, plain periodic lines otherwise.
