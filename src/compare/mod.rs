@@ -1,1 +1,3 @@
 //! Baselines, statistics, verdicts and the regression gate.
+
+pub mod stats;
