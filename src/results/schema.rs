@@ -320,18 +320,31 @@ pub struct ThresholdResult {
     pub passed: bool,
 }
 
+/// One trial of a run made of repeated trials (the regression gate compares these).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TrialSummary {
     pub index: u32,
-    /// Which side of a comparison the trial belongs to ("a"/"b"), when it does.
+    /// Which side of a live A/B comparison the trial belongs to ("a"/"b"), when it does.
     pub side: Option<String>,
+    /// False when the trial's generator saturated or dropped starts.
+    pub valid: bool,
+    /// All endpoints together.
+    pub total: TrialStats,
+    /// Per endpoint name.
+    #[serde(default)]
+    pub endpoints: BTreeMap<String, TrialStats>,
+}
+
+/// The figures of one trial that the gate tests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TrialStats {
     pub requests: u64,
     pub p50_us: u64,
     pub p95_us: u64,
     pub p99_us: u64,
     pub throughput_rps: f64,
+    /// Failed requests / all requests.
     pub error_rate: f64,
-    pub valid: bool,
 }
 
 /// A result of an analysis, with its figures; usable in thresholds by name.

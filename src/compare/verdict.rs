@@ -1,0 +1,381 @@
+//! Verdicts: is the candidate slower than the baseline, really? A metric is called `regressed` only
+//! when two things hold at once: the one-sided Mann-Whitney test over the per-trial values is
+//! significant at a strict alpha, *and* the median change is at least a minimum effect. The first
+//! keeps noise from alarming; the second keeps a real but irrelevant 0.5% change from failing a build.
+//! The mirror image calls `improved`. When the data cannot support a verdict, it says `inconclusive`
+//! rather than guessing.
+
+use serde::{Deserialize, Serialize};
+
+use super::stats::{Alternative, mann_whitney, median, min_achievable_p};
+use crate::results::schema::TrialStats;
+use crate::units::format_micros;
+
+/// A metric the gate can test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GatedMetric {
+    P50,
+    P95,
+    P99,
+    Throughput,
+    ErrorRate,
+}
+
+impl GatedMetric {
+    pub const ALL: [GatedMetric; 5] = [
+        GatedMetric::P50,
+        GatedMetric::P95,
+        GatedMetric::P99,
+        GatedMetric::Throughput,
+        GatedMetric::ErrorRate,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            GatedMetric::P50 => "p50",
+            GatedMetric::P95 => "p95",
+            GatedMetric::P99 => "p99",
+            GatedMetric::Throughput => "throughput",
+            GatedMetric::ErrorRate => "error rate",
+        }
+    }
+
+    fn value(self, t: &TrialStats) -> f64 {
+        match self {
+            GatedMetric::P50 => t.p50_us as f64,
+            GatedMetric::P95 => t.p95_us as f64,
+            GatedMetric::P99 => t.p99_us as f64,
+            GatedMetric::Throughput => t.throughput_rps,
+            GatedMetric::ErrorRate => t.error_rate,
+        }
+    }
+
+    /// True when a larger value is worse.
+    fn higher_is_worse(self) -> bool {
+        !matches!(self, GatedMetric::Throughput)
+    }
+
+    fn format(self, v: f64) -> String {
+        match self {
+            GatedMetric::P50 | GatedMetric::P95 | GatedMetric::P99 => format_micros(v),
+            GatedMetric::Throughput => format!("{v:.1}/s"),
+            GatedMetric::ErrorRate => format!("{:.2}%", v * 100.0),
+        }
+    }
+
+    /// Requests per trial needed behind the metric for it to be meaningful.
+    fn min_requests(self, s: &GateSettings) -> u64 {
+        match self {
+            GatedMetric::P99 => s.min_requests_p99,
+            GatedMetric::P95 => s.min_requests_p99 / 5,
+            _ => 1,
+        }
+    }
+}
+
+/// The gate's knobs; the defaults are calibrated for noisy shared 2-core runners.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateSettings {
+    /// Significance level of each one-sided test (0.01 split over four metrics).
+    pub alpha: f64,
+    /// Minimum relative change of p50 and throughput to count (0.05 = 5%).
+    pub min_effect_p50: f64,
+    /// Minimum relative change of p95 and p99.
+    pub min_effect_tail: f64,
+    /// Minimum relative change of throughput.
+    pub min_effect_throughput: f64,
+    /// Minimum absolute change of the error rate (0.001 = 0.1 percentage point).
+    pub min_effect_error_rate: f64,
+    /// Requests per trial needed to gate p99 (p95 needs a fifth of it).
+    pub min_requests_p99: u64,
+    /// The metrics tested.
+    pub metrics: Vec<GatedMetric>,
+}
+
+impl Default for GateSettings {
+    fn default() -> Self {
+        GateSettings {
+            alpha: 0.0025,
+            min_effect_p50: 0.05,
+            min_effect_tail: 0.10,
+            min_effect_throughput: 0.05,
+            min_effect_error_rate: 0.001,
+            min_requests_p99: 10_000,
+            metrics: vec![
+                GatedMetric::P50,
+                GatedMetric::P95,
+                GatedMetric::Throughput,
+                GatedMetric::ErrorRate,
+            ],
+        }
+    }
+}
+
+impl GateSettings {
+    fn min_effect(&self, metric: GatedMetric) -> f64 {
+        match metric {
+            GatedMetric::P50 => self.min_effect_p50,
+            GatedMetric::P95 | GatedMetric::P99 => self.min_effect_tail,
+            GatedMetric::Throughput => self.min_effect_throughput,
+            GatedMetric::ErrorRate => self.min_effect_error_rate,
+        }
+    }
+}
+
+/// The verdict on one metric, or on a whole comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Improved,
+    Inconclusive,
+    Regressed,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Improved => "improved",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::Regressed => "regressed",
+        }
+    }
+}
+
+/// The verdict on one metric of one endpoint (or of the totals), and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricVerdict {
+    pub metric: GatedMetric,
+    pub verdict: Verdict,
+    /// Median over the baseline's trials, in the metric's unit (µs, per second, fraction).
+    pub baseline: Option<f64>,
+    pub candidate: Option<f64>,
+    /// Relative change of the medians (0.1 = +10%); absolute for the error rate.
+    pub change: Option<f64>,
+    /// One-sided p-value in the direction of the change.
+    pub p_value: Option<f64>,
+    /// The verdict in words.
+    pub explanation: String,
+}
+
+/// Judges one metric of `subject` (an endpoint name, or "overall") over per-trial values.
+pub fn judge(
+    subject: &str,
+    metric: GatedMetric,
+    baseline: &[TrialStats],
+    candidate: &[TrialStats],
+    settings: &GateSettings,
+) -> MetricVerdict {
+    let a: Vec<f64> = baseline.iter().map(|t| metric.value(t)).collect();
+    let b: Vec<f64> = candidate.iter().map(|t| metric.value(t)).collect();
+    let (med_a, med_b) = (median(&a), median(&b));
+    let is_rate = metric == GatedMetric::ErrorRate;
+    let change = match (med_a, med_b) {
+        (Some(x), Some(y)) if is_rate => Some(y - x),
+        (Some(x), Some(y)) if x > 0.0 => Some(y / x - 1.0),
+        _ => None,
+    };
+    let mut verdict = MetricVerdict {
+        metric,
+        verdict: Verdict::Inconclusive,
+        baseline: med_a,
+        candidate: med_b,
+        change,
+        p_value: None,
+        explanation: String::new(),
+    };
+    let trials = format!("{} vs {} trials", a.len(), b.len());
+    if min_achievable_p(a.len(), b.len()) > settings.alpha {
+        verdict.explanation = format!(
+            "{} of {subject}: inconclusive, {trials} cannot reach alpha {} (8 vs 8 can)",
+            metric.label(),
+            settings.alpha
+        );
+        return verdict;
+    }
+    let needed = metric.min_requests(settings);
+    let fewest = baseline
+        .iter()
+        .chain(candidate)
+        .map(|t| t.requests)
+        .min()
+        .unwrap_or(0);
+    if fewest < needed {
+        verdict.explanation = format!(
+            "{} of {subject}: inconclusive, a trial had only {fewest} requests ({needed} needed to gate it)",
+            metric.label()
+        );
+        return verdict;
+    }
+    let (Some(x), Some(y), Some(delta)) = (med_a, med_b, change) else {
+        verdict.verdict = Verdict::Pass;
+        verdict.explanation = format!(
+            "{} of {subject}: no change (baseline is zero)",
+            metric.label()
+        );
+        return verdict;
+    };
+    // Test in the direction the medians moved; the other direction cannot be significant.
+    let worse = if metric.higher_is_worse() {
+        delta > 0.0
+    } else {
+        delta < 0.0
+    };
+    let alternative = if delta >= 0.0 {
+        Alternative::Greater
+    } else {
+        Alternative::Less
+    };
+    let p = mann_whitney(&a, &b, alternative).map_or(1.0, |r| r.p_value);
+    verdict.p_value = Some(p);
+    let big_enough = delta.abs() >= settings.min_effect(metric);
+    let significant = p <= settings.alpha;
+    verdict.verdict = match (significant && big_enough, worse) {
+        (true, true) => Verdict::Regressed,
+        (true, false) => Verdict::Improved,
+        _ => Verdict::Pass,
+    };
+    let moved = if is_rate {
+        format!("{:+.2} points", delta * 100.0)
+    } else {
+        format!("{:+.1}%", delta * 100.0)
+    };
+    let direction = match verdict.verdict {
+        Verdict::Regressed => "regressed",
+        Verdict::Improved => "improved",
+        _ => "within noise",
+    };
+    let why = if verdict.verdict == Verdict::Pass && significant && !big_enough {
+        format!(
+            ", below the minimum effect of {}",
+            if is_rate {
+                format!("{:.2} points", settings.min_effect(metric) * 100.0)
+            } else {
+                format!("{:.0}%", settings.min_effect(metric) * 100.0)
+            }
+        )
+    } else if verdict.verdict == Verdict::Pass {
+        format!(", not significant at alpha {}", settings.alpha)
+    } else {
+        String::new()
+    };
+    verdict.explanation = format!(
+        "{} of {subject} {direction}: {moved} ({} → {}), p = {p:.4} over {trials}{why}",
+        metric.label(),
+        metric.format(x),
+        metric.format(y),
+    );
+    verdict
+}
+
+/// The overall verdict of several metric verdicts: any regression wins, then inconclusive, then
+/// improved; `pass` only when every metric passed.
+pub fn overall(verdicts: &[MetricVerdict]) -> Verdict {
+    verdicts
+        .iter()
+        .map(|v| v.verdict)
+        .max()
+        .unwrap_or(Verdict::Inconclusive)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trials(p50s: &[u64], requests: u64) -> Vec<TrialStats> {
+        p50s.iter()
+            .map(|&p| TrialStats {
+                requests,
+                p50_us: p,
+                p95_us: p * 2,
+                p99_us: p * 3,
+                throughput_rps: 100.0,
+                error_rate: 0.0,
+            })
+            .collect()
+    }
+
+    const BASE: [u64; 8] = [1000, 1010, 990, 1005, 995, 1020, 980, 1002];
+
+    #[test]
+    fn a_clear_slowdown_regresses_and_says_why() {
+        let slower: Vec<u64> = BASE.iter().map(|v| v * 12 / 10).collect();
+        let v = judge(
+            "GET /x",
+            GatedMetric::P50,
+            &trials(&BASE, 5000),
+            &trials(&slower, 5000),
+            &GateSettings::default(),
+        );
+        assert_eq!(v.verdict, Verdict::Regressed, "{}", v.explanation);
+        assert!(
+            v.explanation.starts_with("p50 of GET /x regressed: +20.0%"),
+            "{}",
+            v.explanation
+        );
+        assert!(v.explanation.contains("over 8 vs 8 trials"));
+        let back = judge(
+            "GET /x",
+            GatedMetric::P50,
+            &trials(&slower, 5000),
+            &trials(&BASE, 5000),
+            &GateSettings::default(),
+        );
+        assert_eq!(back.verdict, Verdict::Improved);
+    }
+
+    #[test]
+    fn noise_and_small_effects_pass() {
+        let same: Vec<u64> = BASE.iter().rev().copied().collect();
+        let settings = GateSettings::default();
+        let v = judge(
+            "all",
+            GatedMetric::P50,
+            &trials(&BASE, 5000),
+            &trials(&same, 5000),
+            &settings,
+        );
+        assert_eq!(v.verdict, Verdict::Pass);
+        // Significant but only +2%: below the 5% minimum effect.
+        let slightly: Vec<u64> = BASE.iter().map(|v| v * 102 / 100 + 30).collect();
+        let v = judge(
+            "all",
+            GatedMetric::P50,
+            &trials(&BASE, 5000),
+            &trials(&slightly, 5000),
+            &settings,
+        );
+        assert_eq!(v.verdict, Verdict::Pass, "{}", v.explanation);
+        assert!(
+            v.explanation.contains("minimum effect"),
+            "{}",
+            v.explanation
+        );
+    }
+
+    #[test]
+    fn too_few_trials_or_samples_are_inconclusive() {
+        let settings = GateSettings::default();
+        let slower: Vec<u64> = BASE.iter().map(|v| v * 2).collect();
+        let v = judge(
+            "all",
+            GatedMetric::P50,
+            &trials(&BASE[..3], 5000),
+            &trials(&slower[..3], 5000),
+            &settings,
+        );
+        assert_eq!(v.verdict, Verdict::Inconclusive);
+        assert!(v.explanation.contains("3 vs 3 trials cannot reach alpha"));
+        let v = judge(
+            "all",
+            GatedMetric::P99,
+            &trials(&BASE, 500),
+            &trials(&slower, 500),
+            &settings,
+        );
+        assert_eq!(v.verdict, Verdict::Inconclusive);
+        assert_eq!(overall(&[v]), Verdict::Inconclusive);
+    }
+}
