@@ -338,16 +338,18 @@ mod tests {
             &settings,
         );
         assert_eq!(v.verdict, Verdict::Pass);
-        // Significant but only +2%: below the 5% minimum effect.
-        let slightly: Vec<u64> = BASE.iter().map(|v| v * 102 / 100 + 30).collect();
+        // Significant (complete separation) but only +3%: below the 5% minimum effect.
+        let tight: Vec<u64> = (1000..1008).collect();
+        let slightly: Vec<u64> = tight.iter().map(|v| v + 30).collect();
         let v = judge(
             "all",
             GatedMetric::P50,
-            &trials(&BASE, 5000),
+            &trials(&tight, 5000),
             &trials(&slightly, 5000),
             &settings,
         );
         assert_eq!(v.verdict, Verdict::Pass, "{}", v.explanation);
+        assert!(v.p_value.unwrap() < settings.alpha);
         assert!(
             v.explanation.contains("minimum effect"),
             "{}",
