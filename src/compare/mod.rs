@@ -1,4 +1,5 @@
 //! Baselines, statistics, verdicts and the regression gate.
 
+pub mod comparison;
 pub mod stats;
 pub mod verdict;

@@ -1,0 +1,190 @@
+//! Comparing a candidate run with a baseline run: per endpoint and overall, the change of each gated
+//! metric with its verdict. A baseline is just a previous RunResult; this module only reads results,
+//! never runs anything, so a comparison can be made again at any time from the two files.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::verdict::{GateSettings, GatedMetric, MetricVerdict, Verdict, judge, overall};
+use crate::results::schema::{EndpointStats, OutcomeStatus, RunResult, TrialStats};
+
+/// The subject name of the all-endpoints row.
+pub const OVERALL: &str = "overall";
+
+/// A finished comparison, ready to render or to gate on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub settings: GateSettings,
+    /// The verdict over the gated metrics of the overall row (or `inconclusive` with reasons).
+    pub verdict: Verdict,
+    /// Why the verdict is what it is, one sentence per regressed/improved/inconclusive metric.
+    pub reasons: Vec<String>,
+    /// `overall` first, then each endpoint present in either run, by name.
+    pub rows: Vec<ComparisonRow>,
+    /// Things that make the comparison less trustworthy (different hosts, scenario files, ...).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonRow {
+    pub subject: String,
+    /// One verdict per metric in [`GatedMetric::ALL`] order; only the gated ones set the verdict.
+    pub metrics: Vec<MetricVerdict>,
+}
+
+/// Compares `candidate` with `baseline`.
+pub fn compare(baseline: &RunResult, candidate: &RunResult, settings: &GateSettings) -> Comparison {
+    let mut warnings = environment_warnings(baseline, candidate);
+    let mut reasons = Vec::new();
+    let mut invalid = false;
+    for (side, run) in [("baseline", baseline), ("candidate", candidate)] {
+        if run.outcome.status != OutcomeStatus::Completed {
+            invalid = true;
+            reasons.push(format!(
+                "the {side} run is {}: {}",
+                match run.outcome.status {
+                    OutcomeStatus::Invalid => "invalid",
+                    _ => "interrupted",
+                },
+                if run.outcome.reasons.is_empty() {
+                    "no reason recorded".to_string()
+                } else {
+                    run.outcome.reasons.join("; ")
+                }
+            ));
+        }
+    }
+    let (base_trials, cand_trials) = (trials_of(baseline), trials_of(candidate));
+    if baseline.trials.is_empty() || candidate.trials.is_empty() {
+        warnings.push(
+            "a run has no repeated trials, so each side is a single sample: deltas are shown but no \
+             verdict is possible (run a regression scenario with trials)"
+                .into(),
+        );
+    }
+    let mut subjects: BTreeSet<String> = BTreeSet::new();
+    subjects.extend(baseline.endpoints.iter().map(|e| e.name.clone()));
+    subjects.extend(candidate.endpoints.iter().map(|e| e.name.clone()));
+    let mut rows = vec![row(OVERALL, &base_trials.0, &cand_trials.0, settings)];
+    for name in subjects {
+        let pick = |t: &[(TrialStats, Vec<(String, TrialStats)>)]| -> Vec<TrialStats> {
+            t.iter()
+                .filter_map(|(_, eps)| eps.iter().find(|(n, _)| *n == name).map(|(_, s)| s.clone()))
+                .collect()
+        };
+        let (a, b) = (pick(&base_trials.1), pick(&cand_trials.1));
+        rows.push(row(&name, &a, &b, settings));
+    }
+    let gated: Vec<MetricVerdict> = rows[0]
+        .metrics
+        .iter()
+        .filter(|m| settings.metrics.contains(&m.metric))
+        .cloned()
+        .collect();
+    let verdict = if invalid {
+        Verdict::Inconclusive
+    } else {
+        for m in &gated {
+            if m.verdict != Verdict::Pass {
+                reasons.push(m.explanation.clone());
+            }
+        }
+        overall(&gated)
+    };
+    Comparison {
+        settings: settings.clone(),
+        verdict,
+        reasons,
+        rows,
+        warnings,
+    }
+}
+
+fn row(
+    subject: &str,
+    a: &[TrialStats],
+    b: &[TrialStats],
+    settings: &GateSettings,
+) -> ComparisonRow {
+    ComparisonRow {
+        subject: subject.to_string(),
+        metrics: GatedMetric::ALL
+            .iter()
+            .map(|&m| judge(subject, m, a, b, settings))
+            .collect(),
+    }
+}
+
+type Trials = (
+    Vec<TrialStats>,
+    Vec<(TrialStats, Vec<(String, TrialStats)>)>,
+);
+
+/// The valid trials of a run (totals, and per endpoint); a run without trials counts as one trial.
+fn trials_of(run: &RunResult) -> Trials {
+    if run.trials.is_empty() {
+        let total = stats_of(&run.totals, run.duration_secs);
+        let eps = run
+            .endpoints
+            .iter()
+            .map(|e| (e.name.clone(), stats_of(e, run.duration_secs)))
+            .collect();
+        return (vec![total.clone()], vec![(total, eps)]);
+    }
+    let valid = run.trials.iter().filter(|t| t.valid);
+    let per: Vec<_> = valid
+        .map(|t| {
+            let eps = t
+                .endpoints
+                .iter()
+                .map(|(n, s)| (n.clone(), s.clone()))
+                .collect();
+            (t.total.clone(), eps)
+        })
+        .collect();
+    (per.iter().map(|(t, _)| t.clone()).collect(), per)
+}
+
+fn stats_of(e: &EndpointStats, duration_secs: f64) -> TrialStats {
+    TrialStats {
+        requests: e.requests,
+        p50_us: e.latency.p50_us,
+        p95_us: e.latency.p95_us,
+        p99_us: e.latency.p99_us,
+        throughput_rps: if duration_secs > 0.0 {
+            e.requests as f64 / duration_secs
+        } else {
+            0.0
+        },
+        error_rate: if e.requests > 0 {
+            e.failures as f64 / e.requests as f64
+        } else {
+            0.0
+        },
+    }
+}
+
+fn environment_warnings(a: &RunResult, b: &RunResult) -> Vec<String> {
+    let mut w = Vec::new();
+    let (ea, eb) = (&a.environment, &b.environment);
+    if ea.hostname != eb.hostname || ea.cores != eb.cores {
+        w.push(format!(
+            "the runs come from different machines ({}, {} cores vs {}, {} cores)",
+            ea.hostname, ea.cores, eb.hostname, eb.cores
+        ));
+    }
+    if a.scenario.file_sha256 != b.scenario.file_sha256 {
+        w.push(format!(
+            "the scenario files differ ('{}' vs '{}')",
+            a.scenario.name, b.scenario.name
+        ));
+    }
+    if a.tool.version != b.tool.version {
+        w.push(format!(
+            "different Stampede versions ({} vs {})",
+            a.tool.version, b.tool.version
+        ));
+    }
+    w
+}
