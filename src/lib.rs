@@ -4,6 +4,7 @@
 //! scenario file → [`scenario::Plan`] → [`engine`] → [`metrics`] → [`results::RunResult`] →
 //! [`report`], thresholds, [`compare`].
 
+pub mod analysis;
 pub mod cli;
 pub mod compare;
 pub mod engine;

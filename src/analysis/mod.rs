@@ -1,0 +1,115 @@
+//! Analyses that turn a finished run into findings: the breaking point of a stress test, the
+//! recovery time of a spike test, the drift of an endurance test. Each reads only the RunResult (and
+//! its interval log), so findings can be recomputed from the files at any time, and each returns
+//! [`Finding`]s whose figures can be used as thresholds by name.
+
+pub mod drift;
+pub mod fit;
+pub mod spike;
+pub mod stress;
+
+pub use crate::results::schema::Finding;
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use crate::results::schema::*;
+
+    /// A completed run of `secs` seconds with empty windows, for the analyses' tests.
+    pub fn empty_run(secs: u32) -> RunResult {
+        let empty = crate::results::histogram::summarize(
+            &crate::results::histogram::new_latency_histogram(),
+        );
+        let stats = EndpointStats {
+            name: "total".into(),
+            method: None,
+            requests: 0,
+            successes: 0,
+            failures: 0,
+            rps: 0.0,
+            bytes_received: 0,
+            bytes_sent: 0,
+            status_counts: Default::default(),
+            errors: vec![],
+            latency: empty.clone(),
+            histogram: String::new(),
+            send_latency: None,
+            send_histogram: None,
+            cache: CacheCounts::default(),
+        };
+        RunResult {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo {
+                name: "stampede".into(),
+                version: "test".into(),
+            },
+            scenario: ScenarioInfo {
+                name: "t".into(),
+                kind: "custom".into(),
+                description: String::new(),
+                file: None,
+                file_sha256: String::new(),
+            },
+            target: TargetInfo {
+                url: "http://127.0.0.1:1".into(),
+                bundled: false,
+                cache_backend: None,
+                notes: vec![],
+            },
+            environment: Environment {
+                hostname: "h".into(),
+                os: "linux".into(),
+                cpu_model: "cpu".into(),
+                cores: 2,
+                memory_bytes: 0,
+                git_commit: None,
+            },
+            started_at: "2026-01-01T00:00:00Z".into(),
+            ended_at: "2026-01-01T00:01:00Z".into(),
+            duration_secs: f64::from(secs),
+            load: LoadProfile {
+                model: "open".into(),
+                summary: String::new(),
+                stages: vec![],
+                warmup_secs: 0.0,
+                max_in_flight: None,
+                connections: None,
+            },
+            outcome: Outcome {
+                status: OutcomeStatus::Completed,
+                reasons: vec![],
+                warnings: vec![],
+            },
+            totals: stats,
+            endpoints: vec![],
+            timeseries: (0..secs)
+                .map(|s| Window {
+                    offset_secs: s,
+                    requests: 0,
+                    failures: 0,
+                    p50_us: 0,
+                    p95_us: 0,
+                    p99_us: 0,
+                    max_us: 0,
+                    cache_hits: 0,
+                    cache_misses: 0,
+                    load: 0.0,
+                    dropped: 0,
+                })
+                .collect(),
+            cache: CacheReport::default(),
+            resources: vec![],
+            generator: GeneratorHealth {
+                cpu_mean_percent: 0.0,
+                cpu_max_percent: 0.0,
+                cpu_limit_percent: 90.0,
+                scheduled: 0,
+                dropped: 0,
+                schedule_lag: None,
+            },
+            thresholds: vec![],
+            trials: vec![],
+            findings: vec![],
+            interval_log: None,
+        }
+    }
+}
