@@ -1,0 +1,1 @@
+//! Full-text search over contacts, companies, deals and leads (tantivy).

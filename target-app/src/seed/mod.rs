@@ -1,0 +1,1 @@
+//! Deterministic seed data: realistic companies, contacts, deals, leads, activities and users.

@@ -1,0 +1,1 @@
+//! SQLite storage: schema, connection pool, models and queries.
