@@ -1,12 +1,26 @@
 //! SalesHub: the reference CRM server bundled with Stampede. A real service (SQLite storage, a Redis
 //! cache-aside layer, tantivy search) so that Stampede's measurements of it mean something.
 //!
-//! Layers: `routes` (HTTP) → services in the route modules → `store` (SQLite), `cache` (Redis or
-//! memory), `search` (tantivy). `seed` builds a deterministic data set; `redis_server` spawns a private
-//! `redis-server` for tests and the bundled target.
+//! Layers: [`app`] (the router) → `routes` (HTTP handlers) → [`store`] (SQLite), [`cache`] (Redis,
+//! memory or off), [`search`] (tantivy). [`seed`] builds a deterministic data set; [`server`] starts
+//! everything; [`redis_server`] spawns a private `redis-server` for tests and the bundled target.
 
+pub mod app;
+pub mod auth;
 pub mod cache;
+pub mod cached;
+pub mod cli;
+pub mod error;
+pub mod extract;
+pub mod faults;
+pub mod metrics;
 pub mod redis_server;
+pub mod resource;
+pub mod routes;
 pub mod search;
 pub mod seed;
+pub mod server;
+pub mod state;
 pub mod store;
+
+pub use app::app;

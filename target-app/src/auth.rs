@@ -1,0 +1,141 @@
+//! Bearer-token sessions. A login creates a random token; only its SHA-256 is stored, in the cache
+//! (`sessions` namespace, 24 h TTL) and in SQLite as the durable fallback, so a restarted or dead Redis
+//! does not sign everyone out. [`CurrentUser`] resolves the token on every `/api` request.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::{self, Role, User, Visibility};
+
+/// How long a session lasts.
+pub const SESSION_TTL: time::Duration = time::Duration::hours(24);
+
+/// A new random session token (256 bits, hex).
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// What is stored for a token: its SHA-256, so a leaked store does not leak sessions.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A password hash of no account: logins for unknown emails verify against it, so they take as long
+/// as logins with a wrong password and do not reveal which emails exist.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| store::password::hash(&new_token()).unwrap_or_default())
+}
+
+/// The signed-in user of a request, and what they may see.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub token_hash: String,
+}
+
+impl CurrentUser {
+    pub fn is_admin(&self) -> bool {
+        self.user.role == Role::Admin
+    }
+
+    /// Admins see everything; everyone else sees the records they own.
+    pub fn visibility(&self) -> Visibility {
+        if self.is_admin() {
+            Visibility::All
+        } else {
+            Visibility::Owner(self.user.id)
+        }
+    }
+
+    /// A key part naming what this user can see, for cache keys of lists and aggregates.
+    pub fn scope(&self) -> String {
+        match self.visibility() {
+            Visibility::All => "all".to_string(),
+            Visibility::Owner(id) => format!("owner{id}"),
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("only an admin may do this"))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = bearer_token(parts)?;
+        let hash = token_hash(token);
+        if let Some(json) = state.cache.session_get(&hash).await
+            && let Ok(user) = serde_json::from_str::<User>(&json)
+        {
+            return Ok(CurrentUser {
+                user,
+                token_hash: hash,
+            });
+        }
+        let lookup = hash.clone();
+        let user = state
+            .store
+            .call(move |conn| store::session_user(conn, &lookup, OffsetDateTime::now_utc()))
+            .await?
+            .ok_or(AppError::Unauthorized(
+                "the token is unknown or expired; sign in again at POST /api/auth/login",
+            ))?;
+        if let Ok(json) = serde_json::to_string(&user) {
+            state.cache.session_put(&hash, &json).await;
+        }
+        Ok(CurrentUser {
+            user,
+            token_hash: hash,
+        })
+    }
+}
+
+fn bearer_token(parts: &Parts) -> Result<&str, AppError> {
+    let header = parts.headers.get(AUTHORIZATION).ok_or(AppError::Unauthorized(
+        "missing `Authorization: Bearer <token>`; get a token from POST /api/auth/login",
+    ))?;
+    let value = header
+        .to_str()
+        .map_err(|_| AppError::Unauthorized("the Authorization header is not valid text"))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(AppError::Unauthorized(
+            "the Authorization header must be `Bearer <token>`",
+        ))?;
+    if token.len() > 128 {
+        return Err(AppError::Unauthorized("the token is malformed"));
+    }
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hashes_hide_them() {
+        let (a, b) = (new_token(), new_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert!(!token_hash(&a).contains(&a));
+    }
+}

@@ -1,0 +1,70 @@
+//! Cache-aside reads for handlers: load through the cache and answer the JSON with an `X-Cache`
+//! header saying whether it came from the cache (`HIT`), was loaded (`MISS`) or bypassed it (`BYPASS`).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::cache::{CacheStatus, Namespace};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Name of the response header carrying the cache outcome.
+pub const X_CACHE: &str = "x-cache";
+
+/// A JSON body read through the cache.
+pub struct Cached {
+    pub body: Arc<str>,
+    pub status: CacheStatus,
+}
+
+/// Reads `key` in `ns` through the cache; on a miss, `load` produces the JSON text (after the
+/// injected database delay, if any). Errors of `load` are answered and never cached.
+pub async fn read<F, Fut>(
+    state: &AppState,
+    ns: Namespace,
+    deps: &[&str],
+    key: &str,
+    load: F,
+) -> Result<Cached, AppError>
+where
+    F: FnOnce() -> Fut + Send,
+    Fut: Future<Output = Result<String, AppError>> + Send,
+{
+    let delay = state.db_delay();
+    let (body, status) = state
+        .cache
+        .get_or_load(ns, deps, key, move || async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            load().await
+        })
+        .await?;
+    Ok(Cached { body, status })
+}
+
+impl IntoResponse for Cached {
+    fn into_response(self) -> Response {
+        json_text(StatusCode::OK, &self.body, Some(self.status))
+    }
+}
+
+/// A response whose body is already-serialized JSON.
+pub fn json_text(status: StatusCode, body: &str, cache: Option<CacheStatus>) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(cache) = cache {
+        headers.insert(X_CACHE, HeaderValue::from_static(cache.as_str()));
+    }
+    response
+}
+
+/// Serializes a value for the cache, as an internal error if it cannot be (it always can).
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, AppError> {
+    serde_json::to_string(value).map_err(|e| AppError::Internal(e.into()))
+}

@@ -1,0 +1,225 @@
+//! The `saleshub` command line (also reachable as `stampede saleshub ...`): `serve` and `seed`. Parses
+//! flags into a [`ServerConfig`]; nothing else in the crate sees clap.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::cache::CacheConfig;
+use crate::faults::FaultConfig;
+use crate::seed::SeedConfig;
+use crate::server::{self, CacheChoice, SeedMode, Server, ServerConfig};
+
+/// SalesHub: the reference CRM server bundled with Stampede.
+#[derive(Debug, Parser)]
+#[command(name = "saleshub", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the CRM API (seeding first with --seed).
+    Serve(ServeArgs),
+    /// Build the database and search index from the seed configuration, then exit.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Directory holding the database (saleshub.db) and the search index (search/).
+    #[arg(long, default_value = ".data/saleshub", value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// Seed sizes and RNG seed (TOML); without it, fixtures/seed.toml when present, else built-in
+    /// defaults (2k companies, 20k contacts, 10k deals, 10k leads, 50k activities).
+    #[arg(long, value_name = "FILE")]
+    pub seed_config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Seed the database when it is empty.
+    #[arg(long)]
+    pub seed: bool,
+    /// Delete the database and index, then seed them again.
+    #[arg(long, conflicts_with = "seed")]
+    pub reseed: bool,
+    /// Cache backend.
+    #[arg(long, value_enum, default_value_t = CacheChoice::Auto)]
+    pub cache: CacheChoice,
+    /// Redis to use (default: redis://127.0.0.1:6379 when reachable, else a private redis-server).
+    #[arg(long, value_name = "URL")]
+    pub redis_url: Option<String>,
+    /// Pooled SQLite connections.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub pool_size: u32,
+    /// Fault knob: added to every /api request (e.g. 5ms).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub inject_delay: Option<Duration>,
+    /// Fault knob: fraction of /api requests answered with a 500 (0..1).
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    pub inject_error_rate: Option<f64>,
+    /// Fault knob: pause the whole API periodically (with --stall-for).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, requires = "stall_for")]
+    pub stall_every: Option<Duration>,
+    /// Fault knob: how long each stall lasts.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, requires = "stall_every")]
+    pub stall_for: Option<Duration>,
+    /// Fault knob: added to every database load behind a cache miss (a slow database).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub inject_db_delay: Option<Duration>,
+    /// Log format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Replace an existing database and index.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+fn parse_fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!("expected a fraction from 0 to 1 (e.g. 0.01), got `{text}`")),
+    }
+}
+
+impl DataArgs {
+    fn seed_config(&self) -> anyhow::Result<SeedConfig> {
+        let default = PathBuf::from("fixtures/seed.toml");
+        let path = match &self.seed_config {
+            Some(path) => path.clone(),
+            None if default.exists() => default,
+            None => return Ok(SeedConfig::default()),
+        };
+        SeedConfig::load(&path).with_context(|| format!("reading the seed configuration '{}'", path.display()))
+    }
+}
+
+impl ServeArgs {
+    /// The validated server configuration.
+    pub fn config(&self) -> anyhow::Result<ServerConfig> {
+        Ok(ServerConfig {
+            addr: self.addr,
+            data_dir: self.data.data_dir.clone(),
+            seed: if self.reseed {
+                SeedMode::Fresh
+            } else if self.seed {
+                SeedMode::IfEmpty
+            } else {
+                SeedMode::Never
+            },
+            seed_config: self.data.seed_config()?,
+            cache: self.cache,
+            redis_url: self.redis_url.clone(),
+            cache_config: CacheConfig::default(),
+            faults: FaultConfig {
+                delay: self.inject_delay.unwrap_or_default(),
+                error_rate: self.inject_error_rate.unwrap_or(0.0),
+                stall_every: self.stall_every,
+                stall_for: self.stall_for.unwrap_or_default(),
+                db_delay: self.inject_db_delay.unwrap_or_default(),
+            },
+            pool_size: self.pool_size,
+        })
+    }
+}
+
+/// Runs a parsed command line; the exit code is 0 on a clean stop, 1 on an error (printed).
+pub fn run(cli: Cli) -> ExitCode {
+    let log_format = match &cli.command {
+        Command::Serve(args) => args.log_format,
+        Command::Seed(_) => LogFormat::Text,
+    };
+    init_logging(log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("saleshub: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("saleshub: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::Seed(args) => {
+            let config = ServerConfig {
+                seed: if args.force { SeedMode::Fresh } else { SeedMode::IfEmpty },
+                seed_config: args.data.seed_config()?,
+                ..ServeArgs::default_config(args.data.data_dir.clone())
+            };
+            server::prepare_data(&config).await?;
+            Ok(())
+        }
+    }
+}
+
+impl ServeArgs {
+    fn default_config(data_dir: PathBuf) -> ServerConfig {
+        ServerConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            seed: SeedMode::Never,
+            seed_config: SeedConfig::default(),
+            cache: CacheChoice::Off,
+            redis_url: None,
+            cache_config: CacheConfig::default(),
+            faults: FaultConfig::default(),
+            pool_size: 4,
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.config()?;
+    let server = Server::start(config).await?;
+    eprintln!("saleshub: {}", server.cache_note);
+    // The launcher in `stampede` reads this line to learn the address; keep its shape.
+    println!("SalesHub listening on http://{}", server.addr);
+    eprintln!(
+        "saleshub: try `curl -s -X POST http://{}/api/auth/login -H 'content-type: application/json' \
+         -d '{{\"email\":\"admin@saleshub.test\",\"password\":\"<from fixtures/users.csv>\"}}'`; Ctrl-C stops",
+        server.addr
+    );
+    server.run(server::shutdown_signal()).await
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

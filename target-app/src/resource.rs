@@ -1,0 +1,150 @@
+//! What the HTTP layer needs to know of each entity beyond storage: which cache groups its writes
+//! make stale, who may write it, and how it appears in search. One table of facts per entity, read by
+//! the generic record routes in `routes::records`.
+
+use serde::de::DeserializeOwned;
+
+use crate::search::{DocKind, SearchDoc};
+use crate::store::{Activity, Company, Contact, Deal, Entity, Lead, User};
+
+/// An entity served under `/api/{NAME}`.
+pub trait Resource: Entity + DeserializeOwned {
+    /// Record groups of *other* entities made stale when one of these is deleted (foreign keys set
+    /// to NULL or cascading deletes), e.g. deleting a contact deletes its activities.
+    const CASCADES_TO: &'static [&'static str] = &[];
+    /// Whether writes change what the analytics endpoints compute.
+    const AFFECTS_ANALYTICS: bool = false;
+    /// Whether only admins may create, change or delete it.
+    const ADMIN_WRITES: bool = false;
+    /// Whether every signed-in user may read every record (otherwise only owners and admins).
+    const READABLE_BY_ALL: bool = false;
+    /// Its kind in the search index, when it is searchable.
+    const SEARCH_KIND: Option<DocKind> = None;
+
+    /// Its search document, when it is searchable.
+    fn search_doc(&self) -> Option<SearchDoc> {
+        None
+    }
+}
+
+/// The invalidation group of one record (`contacts:42`).
+pub fn record_group(name: &str, id: i64) -> String {
+    format!("{name}:{id}")
+}
+
+/// The group bumped when records of `name` change because another record was deleted.
+pub fn cascade_group(name: &str) -> String {
+    format!("{name}:cascade")
+}
+
+fn join(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+impl Resource for User {
+    const ADMIN_WRITES: bool = true;
+    const READABLE_BY_ALL: bool = true;
+}
+
+impl Resource for Company {
+    const CASCADES_TO: &'static [&'static str] = &["contacts", "deals"];
+    const AFFECTS_ANALYTICS: bool = true;
+    const SEARCH_KIND: Option<DocKind> = Some(DocKind::Company);
+
+    fn search_doc(&self) -> Option<SearchDoc> {
+        Some(SearchDoc {
+            kind: DocKind::Company,
+            id: self.id,
+            owner_id: self.owner_id,
+            title: self.name.clone(),
+            subtitle: join(&[&self.industry, &self.city, &self.country]),
+            body: self.domain.clone(),
+        })
+    }
+}
+
+impl Resource for Contact {
+    const CASCADES_TO: &'static [&'static str] = &["activities", "deals"];
+    const SEARCH_KIND: Option<DocKind> = Some(DocKind::Contact);
+
+    fn search_doc(&self) -> Option<SearchDoc> {
+        Some(SearchDoc {
+            kind: DocKind::Contact,
+            id: self.id,
+            owner_id: self.owner_id,
+            title: format!("{} {}", self.first_name, self.last_name),
+            subtitle: join(&[&self.email, &self.title]),
+            body: self.phone.clone(),
+        })
+    }
+}
+
+impl Resource for Deal {
+    const CASCADES_TO: &'static [&'static str] = &["activities"];
+    const AFFECTS_ANALYTICS: bool = true;
+    const SEARCH_KIND: Option<DocKind> = Some(DocKind::Deal);
+
+    fn search_doc(&self) -> Option<SearchDoc> {
+        let amount = format!(
+            "{} {:.2}",
+            self.currency,
+            self.amount_cents as f64 / 100.0
+        );
+        Some(SearchDoc {
+            kind: DocKind::Deal,
+            id: self.id,
+            owner_id: self.owner_id,
+            title: self.name.clone(),
+            subtitle: join(&[self.stage.as_str(), &amount, &self.close_date.to_string()]),
+            body: String::new(),
+        })
+    }
+}
+
+impl Resource for Lead {
+    const AFFECTS_ANALYTICS: bool = true;
+    const SEARCH_KIND: Option<DocKind> = Some(DocKind::Lead);
+
+    fn search_doc(&self) -> Option<SearchDoc> {
+        Some(SearchDoc {
+            kind: DocKind::Lead,
+            id: self.id,
+            owner_id: self.owner_id,
+            title: format!("{} {}", self.first_name, self.last_name),
+            subtitle: join(&[&self.company_name, self.status.as_str()]),
+            body: join(&[&self.email, self.source.as_str()]),
+        })
+    }
+}
+
+impl Resource for Activity {
+    const AFFECTS_ANALYTICS: bool = true;
+}
+
+/// Every searchable record, for (re)building the search index.
+pub fn all_search_docs(
+    conn: &rusqlite::Connection,
+) -> Result<Vec<SearchDoc>, crate::store::StoreError> {
+    fn docs<E: Resource>(
+        conn: &rusqlite::Connection,
+        out: &mut Vec<SearchDoc>,
+    ) -> Result<(), crate::store::StoreError> {
+        out.extend(
+            crate::store::all::<E>(conn)?
+                .iter()
+                .filter_map(Resource::search_doc),
+        );
+        Ok(())
+    }
+    let mut out = Vec::new();
+    docs::<Company>(conn, &mut out)?;
+    docs::<Contact>(conn, &mut out)?;
+    docs::<Deal>(conn, &mut out)?;
+    docs::<Lead>(conn, &mut out)?;
+    Ok(out)
+}

@@ -1,0 +1,196 @@
+//! Create, read, update, delete and list for every entity, written once: each entity's specifics
+//! (its cache groups, who may write it, its search document) come from its [`Resource`] facts.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header::LOCATION;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::cache::Namespace;
+use crate::cached::{self, Cached, json_text, to_json};
+use crate::error::AppError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, QueryPairs};
+use crate::resource::{Resource, cascade_group, record_group};
+use crate::state::AppState;
+use crate::store::{self, Visibility};
+
+/// `GET|POST /{NAME}` and `GET|PATCH|DELETE /{NAME}/{id}` for one entity.
+pub fn router<E: Resource>() -> Router<AppState> {
+    Router::new()
+        .route(&format!("/{}", E::NAME), get(list::<E>).post(create::<E>))
+        .route(
+            &format!("/{}/{{id}}", E::NAME),
+            get(read::<E>).patch(update::<E>).delete(remove::<E>),
+        )
+}
+
+#[derive(Deserialize)]
+struct Owner {
+    owner_id: i64,
+}
+
+fn not_found<E: Resource>(id: i64) -> AppError {
+    AppError::NotFound(format!("{} {id}", E::NAME))
+}
+
+/// Whether the user may see a record, judged from its cached JSON.
+fn may_see<E: Resource>(user: &CurrentUser, json: &str) -> bool {
+    if E::READABLE_BY_ALL {
+        return true;
+    }
+    match user.visibility() {
+        Visibility::All => true,
+        Visibility::Owner(me) => serde_json::from_str::<Owner>(json).is_ok_and(|o| o.owner_id == me),
+    }
+}
+
+async fn read<E: Resource>(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Cached, AppError> {
+    let store = state.store.clone();
+    let groups = [record_group(E::NAME, id), cascade_group(E::NAME)];
+    let key = record_group(E::NAME, id);
+    let cached = cached::read(
+        &state,
+        Namespace::Records,
+        &[&groups[0], &groups[1]],
+        &key,
+        move || async move {
+            // Records are cached for everyone; visibility is checked on the way out.
+            let record = store
+                .call(move |conn| store::get::<E>(conn, id, &Visibility::All))
+                .await?;
+            to_json(&record.ok_or_else(|| not_found::<E>(id))?)
+        },
+    )
+    .await?;
+    if may_see::<E>(&user, &cached.body) {
+        Ok(cached)
+    } else {
+        Err(not_found::<E>(id))
+    }
+}
+
+/// The cache key of a list query: the query in a canonical order, and what the user can see.
+pub fn list_key(prefix: &str, pairs: &[(String, String)], user: &CurrentUser) -> String {
+    let mut sorted: Vec<_> = pairs.iter().collect();
+    sorted.sort();
+    let query: Vec<String> = sorted.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{prefix}?{}|{}", query.join("&"), user.scope())
+}
+
+async fn list<E: Resource>(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(pairs): QueryPairs,
+) -> Result<Cached, AppError> {
+    let key = list_key(E::NAME, &pairs, &user);
+    let vis = if E::READABLE_BY_ALL {
+        Visibility::All
+    } else {
+        user.visibility()
+    };
+    let store = state.store.clone();
+    cached::read(&state, Namespace::Lists, &[E::NAME], &key, move || async move {
+        let page = store
+            .call(move |conn| store::list::<E>(conn, &pairs, &vis))
+            .await?;
+        to_json(&page)
+    })
+    .await
+}
+
+async fn create<E: Resource>(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(input): ApiJson<E::Create>,
+) -> Result<Response, AppError> {
+    if E::ADMIN_WRITES {
+        user.require_admin()?;
+    }
+    let vis = user.visibility();
+    let owner = user.user.id;
+    let record = state
+        .store
+        .call(move |conn| store::create::<E>(conn, input, owner, &vis))
+        .await?;
+    after_write(&state, &record, false).await;
+    let mut response = json_text(StatusCode::CREATED, &to_json(&record)?, None);
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/{}/{}", E::NAME, record.id())) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    Ok(response)
+}
+
+async fn update<E: Resource>(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(patch): ApiJson<E::Patch>,
+) -> Result<Response, AppError> {
+    if E::ADMIN_WRITES {
+        user.require_admin()?;
+    }
+    let vis = user.visibility();
+    let record = state
+        .store
+        .call(move |conn| store::update::<E>(conn, id, patch, &vis))
+        .await?
+        .ok_or_else(|| not_found::<E>(id))?;
+    after_write(&state, &record, false).await;
+    Ok(json_text(StatusCode::OK, &to_json(&record)?, None))
+}
+
+async fn remove<E: Resource>(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, AppError> {
+    if E::ADMIN_WRITES {
+        user.require_admin()?;
+    }
+    let vis = user.visibility();
+    let record = state
+        .store
+        .call(move |conn| {
+            let Some(record) = store::get::<E>(conn, id, &vis)? else {
+                return Ok(None);
+            };
+            Ok(store::delete::<E>(conn, id, &vis)?.then_some(record))
+        })
+        .await?
+        .ok_or_else(|| not_found::<E>(id))?;
+    after_write(&state, &record, true).await;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Makes stale what a write changed (the record, its lists, cascaded records, analytics) and
+/// queues the search index update. Runs after the database commit, so a read that follows the
+/// response never sees the old value.
+pub async fn after_write<E: Resource>(state: &AppState, record: &E, deleted: bool) {
+    let mut groups = vec![record_group(E::NAME, record.id()), E::NAME.to_string()];
+    if E::AFFECTS_ANALYTICS {
+        groups.push("analytics".to_string());
+    }
+    if deleted {
+        for other in E::CASCADES_TO {
+            groups.push(cascade_group(other));
+            groups.push(other.to_string());
+        }
+    }
+    let refs: Vec<&str> = groups.iter().map(String::as_str).collect();
+    state.cache.invalidate(&refs).await;
+    if let Some(kind) = E::SEARCH_KIND {
+        if deleted {
+            state.search.delete(kind, record.id());
+        } else if let Some(doc) = record.search_doc() {
+            state.search.upsert(doc);
+        }
+    }
+}

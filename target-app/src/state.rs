@@ -1,0 +1,28 @@
+//! What every request handler shares: the store, the cache, the search index, metrics and fault knobs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cache::Cache;
+use crate::faults::Faults;
+use crate::metrics::Metrics;
+use crate::search::SearchIndex;
+use crate::store::Store;
+
+/// Shared by all handlers; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub cache: Cache,
+    pub search: SearchIndex,
+    pub metrics: Arc<Metrics>,
+    pub faults: Arc<Faults>,
+}
+
+impl AppState {
+    /// Added to every database load behind a cache miss (`--inject-db-delay`), to make a slow
+    /// database visible; zero by default.
+    pub fn db_delay(&self) -> Duration {
+        self.faults.db_delay
+    }
+}

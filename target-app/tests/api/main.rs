@@ -1,0 +1,12 @@
+//! SalesHub against real components: a private redis-server, real HTTP on 127.0.0.1, a seeded SQLite
+//! database and a tantivy index. One binary, one helper module.
+
+mod helpers;
+
+mod auth;
+mod bad_input;
+mod cache;
+mod crud;
+mod leads;
+mod ops;
+mod search;
