@@ -1,0 +1,59 @@
+//! Login sessions: the durable record behind the cache's session entries, so a token stays valid
+//! when the cache is cold or down. Only a hash of the token is stored.
+
+use rusqlite::{Connection, OptionalExtension};
+use time::OffsetDateTime;
+
+use super::entity::Entity;
+use super::users::User;
+use super::{StoreError, timestamps};
+
+/// Records a session for `user_id` until `expires_at`, and drops expired sessions on the way.
+pub fn create_session(
+    conn: &Connection,
+    token_hash: &str,
+    user_id: i64,
+    expires_at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let now = timestamps::now();
+    conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?")?
+        .execute([&now])?;
+    conn.prepare_cached(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (token_hash) DO UPDATE SET user_id = excluded.user_id,
+             expires_at = excluded.expires_at",
+    )?
+    .execute(rusqlite::params![
+        token_hash,
+        user_id,
+        now,
+        timestamps::format_timestamp(expires_at)
+    ])?;
+    Ok(())
+}
+
+/// The user of an unexpired session, or `None`.
+pub fn session_user(
+    conn: &Connection,
+    token_hash: &str,
+    now: OffsetDateTime,
+) -> Result<Option<User>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.email, u.name, u.role, u.created_at
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = ? AND s.expires_at > ?",
+    )?;
+    Ok(stmt
+        .query_row(
+            rusqlite::params![token_hash, timestamps::format_timestamp(now)],
+            User::from_row,
+        )
+        .optional()?)
+}
+
+/// Ends a session (logout). Unknown tokens are ignored.
+pub fn delete_session(conn: &Connection, token_hash: &str) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?")?
+        .execute([token_hash])?;
+    Ok(())
+}
