@@ -102,6 +102,7 @@ impl Permit {
             // Only the probe may close an opened breaker: a late success of a call started before
             // the breaker opened says little about Redis now.
             State::HalfOpen if self.probe => {
+                tracing::info!("Redis breaker closed: the probe succeeded");
                 *state = State::Closed {
                     consecutive_failures: 0,
                 }
@@ -121,6 +122,11 @@ impl Permit {
             } => {
                 let consecutive_failures = consecutive_failures.saturating_add(1);
                 *state = if consecutive_failures >= self.shared.failures {
+                    tracing::warn!(
+                        consecutive_failures,
+                        cooldown = ?self.shared.cooldown,
+                        "Redis breaker opened: requests bypass the cache"
+                    );
                     State::Open { until }
                 } else {
                     State::Closed {

@@ -7,6 +7,9 @@
 //! generation can never become reachable again. Generation keys get a TTL so that keys of old epochs
 //! do not accumulate; when one expires, its group simply starts cold.
 //!
+//! Both scripts write after reading `TIME`, which Redis before 5.0 only allows with effects replication
+//! (`redis.replicate_commands()`, a deprecated no-op since 7.0, hence the guard).
+//!
 //! Both scripts build value keys inside Lua, which a single Redis server allows (Redis Cluster would
 //! not); SalesHub uses a single server.
 
@@ -15,6 +18,7 @@ use redis::Script;
 /// KEYS: the generation keys. ARGV[1]: the value key without generations; ARGV[2]: the TTL (ms) of
 /// a generation key it has to create. Returns `{versioned key, value or nil}`.
 const READ: &str = r"
+if redis.replicate_commands then redis.replicate_commands() end
 local now = nil
 local gens = {}
 for i, key in ipairs(KEYS) do
@@ -35,6 +39,7 @@ return {vkey, redis.call('GET', vkey)}
 
 /// KEYS: the generation keys to bump. ARGV[1]: the TTL (ms) of a generation key it has to create.
 const INVALIDATE: &str = r"
+if redis.replicate_commands then redis.replicate_commands() end
 local now = nil
 for _, key in ipairs(KEYS) do
   if redis.call('EXISTS', key) == 1 then

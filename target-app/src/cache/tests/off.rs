@@ -33,3 +33,26 @@ async fn memory_backend_reports_up() -> TestResult {
     assert_eq!(cache.epoch(), None);
     Ok(())
 }
+
+/// The HTTP layer awaits `get_or_load` inside axum handlers, whose futures must be `Send`, with
+/// loaders that borrow request state.
+#[tokio::test]
+async fn get_or_load_is_send_with_borrowing_loaders() -> TestResult {
+    fn assert_send<T: Send>(_: &T) {}
+    async fn uses(cache: &Cache, state: &str) -> Result<(Arc<str>, CacheStatus), String> {
+        cache
+            .get_or_load(
+                Namespace::Records,
+                &["contacts:1"],
+                "contacts/1",
+                || async { Ok(state.to_string()) },
+            )
+            .await
+    }
+    let cache = Cache::connect(config(Backend::Memory)).await?;
+    let state = String::from("row");
+    let fut = uses(&cache, &state);
+    assert_send(&fut);
+    assert_eq!(fut.await.map(|(v, _)| v.to_string()), Ok("row".to_string()));
+    Ok(())
+}
