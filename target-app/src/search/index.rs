@@ -1,0 +1,281 @@
+//! [`SearchIndex`]: the handle the rest of SalesHub holds. It owns the tantivy index, its single
+//! writer (behind a mutex: tantivy allows one writer per index) and reader, and the background
+//! committer. The API is synchronous (tantivy is); the HTTP layer calls it in `spawn_blocking`.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tantivy::collector::FilterCollector;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, TantivyDocument,
+    Term,
+};
+use tokio::sync::watch;
+
+use super::committer::{Committer, Signal};
+use super::doc::{DocKind, SearchDoc};
+use super::error::SearchError;
+use super::facets::KindCounter;
+use super::request::SearchRequest;
+use super::results::{SearchHit, SearchResults, Suggestion};
+use super::schema::{self, Fields, KIND_FIELD};
+use super::{MAX_LIMIT, query, rank, suggest};
+
+/// Memory the index writer may buffer before it flushes a segment (split over its threads).
+const WRITER_MEMORY_BYTES: usize = 96 * 1024 * 1024;
+/// Indexing threads; SalesHub shares a small machine with its load generator.
+const WRITER_THREADS: usize = 2;
+
+/// A full-text index of contacts, companies, deals and leads. Cheap to clone (shared inside);
+/// the background committer stops when the last clone drops.
+#[derive(Clone)]
+pub struct SearchIndex {
+    shared: Arc<Shared>,
+    // Only held for its `Drop`, which stops the committer thread.
+    _committer: Arc<Committer>,
+}
+
+/// The state shared by the handles and the committer thread.
+pub(crate) struct Shared {
+    fields: Fields,
+    writer: Mutex<IndexWriter>,
+    reader: IndexReader,
+    commits: watch::Sender<u64>,
+    pub(crate) signal: Arc<Signal>,
+}
+
+impl Shared {
+    /// Commits what the writer holds, makes it visible to searches, then ticks `commits`.
+    pub(crate) fn commit_and_reload(&self) -> Result<(), SearchError> {
+        self.lock_writer().commit()?;
+        self.reader.reload()?;
+        self.commits.send_modify(|count| *count += 1);
+        Ok(())
+    }
+
+    fn lock_writer(&self) -> MutexGuard<'_, IndexWriter> {
+        // A panic while holding the writer leaves at worst uncommitted documents in it, which the
+        // next commit or rebuild handles: keep serving rather than poison every later call.
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn key_term(&self, kind: DocKind, id: i64) -> Term {
+        Term::from_field_text(self.fields.key, &SearchDoc::key_of(kind, id))
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating the directory and an empty index when missing. An index
+    /// written with another schema, or locked by another process, is an error telling to re-seed.
+    pub fn open(dir: &Path) -> Result<SearchIndex, SearchError> {
+        std::fs::create_dir_all(dir).map_err(|source| SearchError::CreateDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let open_error = |source| SearchError::Open {
+            path: dir.to_owned(),
+            source,
+        };
+        let directory = MmapDirectory::open(dir).map_err(|err| open_error(err.into()))?;
+        let (schema, fields) = schema::build();
+        let index = Index::open_or_create(directory, schema).map_err(open_error)?;
+        SearchIndex::start(index, fields).map_err(|err| match err {
+            SearchError::Tantivy(source) => open_error(source),
+            other => other,
+        })
+    }
+
+    /// An index held in memory, for tests.
+    pub fn in_memory() -> Result<SearchIndex, SearchError> {
+        let (schema, fields) = schema::build();
+        SearchIndex::start(Index::create_in_ram(schema), fields)
+    }
+
+    fn start(index: Index, fields: Fields) -> Result<SearchIndex, SearchError> {
+        schema::register_tokenizers(&index)?;
+        let writer = index.writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY_BYTES)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let shared = Arc::new(Shared {
+            fields,
+            writer: Mutex::new(writer),
+            reader,
+            commits: watch::Sender::new(0),
+            signal: Arc::default(),
+        });
+        let committer = Committer::spawn(Arc::clone(&shared))
+            .map_err(|err| tantivy::TantivyError::SystemError(err.to_string()))?;
+        Ok(SearchIndex {
+            shared,
+            _committer: Arc::new(committer),
+        })
+    }
+
+    /// Replaces the whole content of the index with `docs`, commits and makes it visible. Returns
+    /// the number of documents indexed. Changes queued before the call are discarded.
+    pub fn rebuild(&self, docs: impl IntoIterator<Item = SearchDoc>) -> Result<u64, SearchError> {
+        let shared = &self.shared;
+        let mut writer = shared.lock_writer();
+        writer.rollback()?;
+        writer.delete_all_documents()?;
+        let mut count = 0u64;
+        for doc in docs {
+            writer.add_document(schema::to_document(&shared.fields, &doc))?;
+            count += 1;
+        }
+        shared.signal.clear_pending();
+        writer.commit()?;
+        drop(writer);
+        shared.reader.reload()?;
+        shared.commits.send_modify(|commits| *commits += 1);
+        Ok(count)
+    }
+
+    /// Number of documents visible to searches.
+    pub fn num_docs(&self) -> u64 {
+        self.shared.reader.searcher().num_docs()
+    }
+
+    /// Adds `doc`, replacing any document with the same kind and id. Searchable after the next
+    /// background commit (well within a second) or [`SearchIndex::flush`].
+    pub fn upsert(&self, doc: impl Borrow<SearchDoc>) -> Result<(), SearchError> {
+        let doc = doc.borrow();
+        let shared = &self.shared;
+        let document = schema::to_document(&shared.fields, doc);
+        {
+            let writer = shared.lock_writer();
+            writer.delete_term(shared.key_term(doc.kind, doc.id));
+            writer.add_document(document)?;
+        }
+        shared.signal.mark_pending();
+        Ok(())
+    }
+
+    /// Removes the document of this kind and id (if any), at the next commit.
+    pub fn delete(&self, kind: DocKind, id: i64) -> Result<(), SearchError> {
+        let shared = &self.shared;
+        shared.lock_writer().delete_term(shared.key_term(kind, id));
+        shared.signal.mark_pending();
+        Ok(())
+    }
+
+    /// Ticks (the value counts commits) after each commit + reload, so callers can drop cached
+    /// search results.
+    pub fn commits(&self) -> watch::Receiver<u64> {
+        self.shared.commits.subscribe()
+    }
+
+    /// Commits queued changes now and makes them visible (tests, shutdown).
+    pub fn flush(&self) -> Result<(), SearchError> {
+        self.shared.signal.clear_pending();
+        self.shared.commit_and_reload()
+    }
+
+    /// Runs a full-text search. Any `q` is accepted; see [`SearchRequest`].
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let fields = &self.shared.fields;
+        let Some(text_query) = query::build(fields, &req.q) else {
+            return Ok(SearchResults::empty());
+        };
+        let query = with_owner(fields, text_query, req.owner);
+        let searcher = self.shared.reader.searcher();
+        let limit = req.limit.min(MAX_LIMIT);
+        if limit == 0 {
+            let counts = searcher.search(&query, &KindCounter)?;
+            return Ok(SearchResults::new(counts, req.kind, Vec::new()));
+        }
+        let wanted = req.kind.map(DocKind::code);
+        let top = FilterCollector::new(
+            KIND_FIELD.to_owned(),
+            move |code: u64| wanted.is_none_or(|wanted| wanted == code),
+            rank::top_docs(fields, limit),
+        );
+        let (counts, top) = searcher.search(&query, &(KindCounter, top))?;
+        let hits = top
+            .into_iter()
+            .map(|(score, address)| load_hit(&searcher, fields, score, address))
+            .filter_map(Result::transpose)
+            .collect::<Result<_, _>>()?;
+        Ok(SearchResults::new(counts, req.kind, hits))
+    }
+
+    /// Autocompletes `prefix` against the words of titles; see [`suggest`](super::suggest).
+    pub fn suggest(
+        &self,
+        prefix: &str,
+        owner: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<Suggestion>, SearchError> {
+        let fields = &self.shared.fields;
+        let Some(query) = suggest::build(fields, prefix) else {
+            return Ok(Vec::new());
+        };
+        let query = with_owner(fields, query, owner);
+        suggest::run(&self.shared.reader.searcher(), fields, &query, limit)
+    }
+}
+
+impl fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("num_docs", &self.num_docs())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Restricts `query` to documents of `owner` when there is one. The filter adds no score.
+pub(crate) fn with_owner(
+    fields: &Fields,
+    query: Box<dyn Query>,
+    owner: Option<i64>,
+) -> Box<dyn Query> {
+    let Some(owner) = owner else {
+        return query;
+    };
+    let owned = TermQuery::new(
+        Term::from_field_i64(fields.owner_id, owner),
+        IndexRecordOption::Basic,
+    );
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Must, query),
+        (
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(Box::new(owned), 0.0)),
+        ),
+    ]))
+}
+
+/// Reads the stored fields of a hit; `None` for a document this version did not write.
+fn load_hit(
+    searcher: &Searcher,
+    fields: &Fields,
+    score: Score,
+    address: DocAddress,
+) -> Result<Option<SearchHit>, SearchError> {
+    let doc: TantivyDocument = searcher.doc(address)?;
+    let text = |field| {
+        doc.get_first(field)
+            .and_then(|value| value.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let kind = doc
+        .get_first(fields.kind)
+        .and_then(|value| value.as_u64())
+        .and_then(DocKind::from_code);
+    let id = doc.get_first(fields.id).and_then(|value| value.as_i64());
+    Ok(kind.zip(id).map(|(kind, id)| SearchHit {
+        kind,
+        id,
+        title: text(fields.title),
+        subtitle: text(fields.subtitle),
+        score,
+    }))
+}
