@@ -67,30 +67,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             };
         }
         let message = inner.to_string();
-        let field = unknown_field(&message)
-            .map(|name| join_path(&path, name))
-            .unwrap_or(path);
-        AppError::invalid(if field == "." { "body" } else { &field }, message)
+        // The path names the offending key, unknown keys included; at the root, the body.
+        let field = if path == "." { "body".to_string() } else { path };
+        AppError::invalid(&field, message)
     })?;
     deserializer.end().map_err(|error| AppError::BadRequest {
         message: format!("malformed JSON: {error}"),
         field: None,
     })?;
     Ok(value)
-}
-
-/// The name in serde's "unknown field `x`, expected ..." message.
-fn unknown_field(message: &str) -> Option<&str> {
-    let rest = message.strip_prefix("unknown field `")?;
-    rest.split('`').next()
-}
-
-fn join_path(path: &str, name: &str) -> String {
-    if path == "." || path.is_empty() {
-        name.to_string()
-    } else {
-        format!("{path}.{name}")
-    }
 }
 
 /// A query string deserialized into `T` (use `deny_unknown_fields` on `T`); errors are 400s.

@@ -37,6 +37,11 @@ pub fn cascade_group(name: &str) -> String {
     format!("{name}:cascade")
 }
 
+/// An optional text, empty when absent.
+fn o(text: &Option<String>) -> &str {
+    text.as_deref().unwrap_or("")
+}
+
 fn join(parts: &[&str]) -> String {
     parts
         .iter()
@@ -62,8 +67,8 @@ impl Resource for Company {
             id: self.id,
             owner_id: self.owner_id,
             title: self.name.clone(),
-            subtitle: join(&[&self.industry, &self.city, &self.country]),
-            body: self.domain.clone(),
+            subtitle: join(&[o(&self.industry), o(&self.city), o(&self.country)]),
+            body: o(&self.domain).to_string(),
         })
     }
 }
@@ -78,8 +83,8 @@ impl Resource for Contact {
             id: self.id,
             owner_id: self.owner_id,
             title: format!("{} {}", self.first_name, self.last_name),
-            subtitle: join(&[&self.email, &self.title]),
-            body: self.phone.clone(),
+            subtitle: join(&[o(&self.email), o(&self.title)]),
+            body: o(&self.phone).to_string(),
         })
     }
 }
@@ -100,7 +105,7 @@ impl Resource for Deal {
             id: self.id,
             owner_id: self.owner_id,
             title: self.name.clone(),
-            subtitle: join(&[self.stage.as_str(), &amount, &self.close_date.to_string()]),
+            subtitle: join(&[self.stage.as_str(), &amount, o(&self.close_date)]),
             body: String::new(),
         })
     }
@@ -116,8 +121,8 @@ impl Resource for Lead {
             id: self.id,
             owner_id: self.owner_id,
             title: format!("{} {}", self.first_name, self.last_name),
-            subtitle: join(&[&self.company_name, self.status.as_str()]),
-            body: join(&[&self.email, self.source.as_str()]),
+            subtitle: join(&[o(&self.company_name), self.status.as_str()]),
+            body: join(&[o(&self.email), self.source.as_str()]),
         })
     }
 }

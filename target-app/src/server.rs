@@ -254,9 +254,7 @@ async fn open_cache(
                 Err(_) => {}
             }
             if redis_server::is_installed() {
-                let server = RedisServer::start()
-                    .await
-                    .context("starting a private redis-server")?;
+                let server = RedisServer::start().context("starting a private redis-server")?;
                 let url = server.url();
                 let cache = Cache::connect(with(Backend::Redis, &url)).await?;
                 let note = format!("cache: redis (a private redis-server at {url})");

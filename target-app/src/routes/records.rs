@@ -187,10 +187,15 @@ pub async fn after_write<E: Resource>(state: &AppState, record: &E, deleted: boo
     let refs: Vec<&str> = groups.iter().map(String::as_str).collect();
     state.cache.invalidate(&refs).await;
     if let Some(kind) = E::SEARCH_KIND {
-        if deleted {
-            state.search.delete(kind, record.id());
+        let queued = if deleted {
+            state.search.delete(kind, record.id())
         } else if let Some(doc) = record.search_doc() {
-            state.search.upsert(doc);
+            state.search.upsert(doc)
+        } else {
+            Ok(())
+        };
+        if let Err(error) = queued {
+            tracing::error!(%error, entity = E::NAME, id = record.id(), "search index update failed");
         }
     }
 }

@@ -150,13 +150,14 @@ async fn metrics_agree_with_the_x_cache_headers() {
             app.metric(&format!("cache_misses_total{{namespace=\"{ns}\"}}")).await,
         ));
     }
-    let (page, _) = app.get_json(&token, "/api/contacts?limit=5").await;
+    let (page, first) = app.get_json(&token, "/api/contacts?limit=5").await;
+    assert_eq!(first, "MISS");
     let mut paths = vec!["/api/contacts?limit=5".to_string(), "/api/analytics/dashboard".into(),
                          "/api/search?q=smith".into(), "/api/search/suggest?q=an".into()];
     for item in page["items"].as_array().unwrap() {
         paths.push(format!("/api/contacts/{}", item["id"]));
     }
-    let (mut hits, mut misses) = (0.0, 0.0);
+    let (mut hits, mut misses) = (0.0, 1.0);
     for round in 0..3 {
         for path in &paths {
             let (_, cache) = app.get_json(&token, path).await;

@@ -52,8 +52,10 @@ async fn every_entity_lists_with_paging() {
         let (page, _) = app.get_json(&token, &format!("/api/{entity}?limit=5&offset=2")).await;
         assert_eq!(page["limit"], 5, "{entity}");
         assert_eq!(page["offset"], 2, "{entity}");
-        assert!(page["total"].as_i64().unwrap() > 2, "{entity} has seeded rows");
-        assert_eq!(page["items"].as_array().unwrap().len(), 5, "{entity}");
+        let total = page["total"].as_i64().unwrap();
+        assert!(total > 2, "{entity} has seeded rows");
+        let expected = (total - 2).min(5) as usize;
+        assert_eq!(page["items"].as_array().unwrap().len(), expected, "{entity}");
     }
 }
 

@@ -11,7 +11,6 @@ use saleshub::faults::FaultConfig;
 use saleshub::redis_server::RedisServer;
 use saleshub::seed::SeedConfig;
 use saleshub::server::{CacheChoice, SeedMode, Server, ServerConfig};
-use saleshub::state::AppState;
 use serde_json::Value;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -51,7 +50,6 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub redis: Option<RedisServer>,
-    pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     _dir: TempDir,
@@ -102,7 +100,6 @@ impl TestApp {
         };
         let server = Server::start(config).await.expect("SalesHub starts");
         let base = format!("http://{}", server.addr);
-        let state = server.state.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
             let _ = rx.await;
@@ -111,7 +108,6 @@ impl TestApp {
             base,
             client: Client::new(),
             redis,
-            state,
             shutdown: Some(tx),
             task: Some(task),
             _dir: dir,

@@ -9,14 +9,19 @@ use crate::helpers::{REP1, TestApp};
 async fn converting_a_lead_creates_contact_company_and_deal_once() {
     let app = TestApp::start().await;
     let token = app.login(REP1).await;
-    let (leads, _) = app.get_json(&token, "/api/leads?status=qualified&limit=1").await;
-    let lead = &leads["items"][0];
-    let id = lead["id"].as_i64().expect("a qualified lead of rep01");
+    let (leads, _) = app.get_json(&token, "/api/leads?status=qualified&limit=100").await;
+    let items = leads["items"].as_array().unwrap();
+    let lead = items
+        .iter()
+        .find(|l| l["company_name"].is_string())
+        .expect("a qualified lead of rep01 with a company name");
+    let id = lead["id"].as_i64().unwrap();
     let path = format!("/api/leads/{id}/convert");
     let body = json!({"create_company": true, "create_deal": true, "amount_cents": 1_250_000});
     let converted = app.call(Method::POST, &path, Some(&token), Some(body.clone())).await;
-    assert_eq!(converted.status(), 201);
+    let status = converted.status();
     let result: Value = converted.json().await.unwrap();
+    assert_eq!(status, 201, "{result}");
     assert_eq!(result["lead"]["status"], "converted");
     assert_eq!(result["contact"]["last_name"], lead["last_name"]);
     assert_eq!(result["company"]["name"], lead["company_name"]);
@@ -36,4 +41,30 @@ async fn converting_a_lead_creates_contact_company_and_deal_once() {
     assert_eq!(error["error"]["code"], "conflict");
     let (contacts_after, _) = app.get_json(&token, "/api/contacts?limit=1").await;
     assert_eq!(contacts_before["total"], contacts_after["total"], "a refused conversion creates nothing");
+}
+
+#[tokio::test]
+async fn a_conversion_that_fails_half_way_creates_nothing() {
+    let app = TestApp::start().await;
+    let token = app.login(REP1).await;
+    let (leads, _) = app.get_json(&token, "/api/leads?limit=100").await;
+    let Some(lead) = leads["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["company_name"].is_null() && l["status"] != "converted")
+    else {
+        panic!("the seed gives rep01 a lead without a company name");
+    };
+    let (contacts_before, _) = app.get_json(&token, "/api/contacts?limit=1").await;
+    let path = format!("/api/leads/{}/convert", lead["id"]);
+    // The contact would be created first; the company cannot be: the whole conversion is refused.
+    let refused = app
+        .call(Method::POST, &path, Some(&token), Some(json!({"create_company": true})))
+        .await;
+    assert_eq!(refused.status(), 422);
+    let (contacts_after, _) = app.get_json(&token, "/api/contacts?limit=1").await;
+    assert_eq!(contacts_before["total"], contacts_after["total"]);
+    let (lead_after, _) = app.get_json(&token, &format!("/api/leads/{}", lead["id"])).await;
+    assert_eq!(lead_after["status"], lead["status"], "the lead is unchanged");
 }
