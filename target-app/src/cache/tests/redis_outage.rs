@@ -80,6 +80,7 @@ async fn hung_redis_cannot_serve_values_of_lost_invalidations() -> TestResult {
     let cfg = CacheConfig {
         breaker_failures: 3,
         breaker_cooldown: Duration::from_secs(1),
+        op_timeout: Duration::from_millis(250),
         ..config(Backend::Redis)
     };
     let (server, cache) = redis_cache(cfg).await?;
