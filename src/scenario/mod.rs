@@ -8,9 +8,11 @@
 pub mod error;
 mod feeder;
 mod journeys;
+mod load_model;
 mod parse;
 pub mod plan;
 mod raw;
+mod target;
 pub mod template;
 mod threshold;
 mod validate;

@@ -599,3 +599,23 @@ fn missing_file_is_an_io_error() {
             .contains("cannot read scenario file '/nonexistent/x.toml'")
     );
 }
+
+#[test]
+fn readme_example_is_the_example_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("scenarios/README.md")).unwrap();
+    let example = std::fs::read_to_string(root.join("scenarios/example.toml")).unwrap();
+    let section = readme
+        .split("## A complete annotated example")
+        .nth(1)
+        .expect("the example section");
+    let block = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a toml block");
+    assert_eq!(
+        block, example,
+        "scenarios/README.md's example differs from scenarios/example.toml"
+    );
+}
