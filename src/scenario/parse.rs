@@ -37,11 +37,27 @@ pub(crate) fn parse(text: &str, diagnostics: &mut Diagnostics) -> Option<RawScen
     };
     let mut found = vec![whole];
     if let Ok(root) = DeTable::parse(text) {
-        for (key, value) in root.into_inner() {
+        let root = root.into_inner();
+        for (key, what) in REQUIRED {
+            if !root.contains_key(*key) {
+                found.push((
+                    0..0,
+                    key.to_string(),
+                    format!("missing required key `{key}`: {what}"),
+                ));
+            }
+        }
+        for (key, value) in root {
             probe_section(key.get_ref(), value, &mut found);
         }
     }
-    found.sort_by_key(|(span, key, _)| (span.start, key.clone()));
+    // The whole-file pass and a section pass often find the same error; keep one (the longer
+    // message says more).
+    found.sort_by(|a, b| {
+        (a.0.start, &a.1)
+            .cmp(&(b.0.start, &b.1))
+            .then(b.2.len().cmp(&a.2.len()))
+    });
     found.dedup_by(|a, b| a.0.start == b.0.start && a.1 == b.1);
     for (span, key, message) in found {
         diagnostics.push(span, key, message);
@@ -50,6 +66,22 @@ pub(crate) fn parse(text: &str, diagnostics: &mut Diagnostics) -> Option<RawScen
 }
 
 type Found = (Range<usize>, String, String);
+
+/// Top-level tables every scenario needs, with what to write.
+const REQUIRED: &[(&str, &str)] = &[
+    (
+        "target",
+        "a [target] table with `url = \"http://host:port\"` or `bundled = true`",
+    ),
+    (
+        "load",
+        "a [load] table, e.g. `rate = \"50/s\"` and `duration = \"1m\"`",
+    ),
+    (
+        "journeys",
+        "at least one [[journeys]] table with [[journeys.steps]]",
+    ),
+];
 
 /// Deserializes one top-level section into its raw type, recording its first error.
 fn probe_section(key: &str, value: Spanned<DeValue<'_>>, found: &mut Vec<Found>) {
@@ -102,6 +134,19 @@ fn to_diagnostic<E: Into<toml::de::Error>>(
         };
     }
     let inner: toml::de::Error = err.into_inner().into();
+    if let Some(field) = inner
+        .message()
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        let message = format!("missing required key `{field}`");
+        let key = if key.is_empty() {
+            key_segment(field)
+        } else {
+            format!("{key}.{}", key_segment(field))
+        };
+        return (inner.span().unwrap_or(0..0), key, message);
+    }
     let (mut message, unknown_field) = improve_serde_message(inner.message());
     if let Some(field) = &unknown_field
         && TOP_LEVEL_VALUES.contains(&field.as_str())

@@ -619,3 +619,89 @@ fn readme_example_is_the_example_file() {
         "scenarios/README.md's example differs from scenarios/example.toml"
     );
 }
+
+#[test]
+fn missing_required_keys_are_all_named() {
+    let d = errors("name = \"empty\"\n");
+    let keys: Vec<(&str, (usize, usize))> = d
+        .iter()
+        .map(|d| (d.key.as_str(), (d.line, d.column)))
+        .collect();
+    assert_eq!(
+        keys,
+        [("journeys", (1, 1)), ("load", (1, 1)), ("target", (1, 1))]
+    );
+    assert!(
+        d[2].message
+            .starts_with("missing required key `target`: a [target] table with `url"),
+        "{}",
+        d[2]
+    );
+    let text = format!("{HEAD}{JOURNEY}").replace("path = \"/\"\n", "method = \"GET\"\n");
+    assert_one(
+        &text,
+        pos(&text, "[[journeys.steps]]"),
+        "journeys[0].steps[0].path",
+        "missing required key `path`",
+    );
+}
+
+#[test]
+fn target_needs_exactly_one_http_destination() {
+    let text =
+        with_journey("").replace("url = \"http://127.0.0.1:8080/\"\n", "url = \"ftp://x\"\n");
+    assert_one(
+        &text,
+        pos(&text, "\"ftp://x\""),
+        "target.url",
+        "'ftp://x' is not an http(s) URL with a host",
+    );
+    let text = with_journey("").replace(
+        "url = \"http://127.0.0.1:8080/\"\n",
+        "url = \"http://x\"\nbundled = true\n",
+    );
+    assert_one(
+        &text,
+        pos(&text, "\"http://x\""),
+        "target.url",
+        "give either `url` or `bundled`, not both",
+    );
+    let text = with_journey("").replace("url = \"http://127.0.0.1:8080/\"\n", "timeout = \"1s\"\n");
+    assert_one(
+        &text,
+        pos(&text, "[target]"),
+        "target",
+        "expected `url = \"http://host:port\"` or `bundled = true`",
+    );
+    let text = with_journey("").replace(
+        "url = \"http://127.0.0.1:8080/\"\n",
+        "bundled = { cache = \"memory\", inject_delay = \"2ms\" }\n",
+    );
+    let plan = load(&text).unwrap();
+    let TargetKind::Bundled(spec) = &plan.target.kind else {
+        panic!()
+    };
+    assert_eq!(
+        (spec.cache, spec.inject_delay),
+        (BundledCache::Memory, Some(Duration::from_millis(2)))
+    );
+}
+
+#[test]
+fn throughput_and_closed_shorthands() {
+    let head = HEAD.replace(
+        "rate = \"10/s\"\n",
+        "model = \"throughput\"\nconnections = 64\n",
+    );
+    let plan = load(&format!("{head}{JOURNEY}")).unwrap();
+    assert!(matches!(
+        plan.load.model,
+        LoadModel::Throughput {
+            connections: 64,
+            ..
+        }
+    ));
+    let head = HEAD.replace("rate = \"10/s\"\n", "model = \"closed\"\nusers = 0\n");
+    let text = format!("{head}{JOURNEY}");
+    assert_one(&text, pos(&text, "0\n"), "load.users", "must be at least 1");
+}
