@@ -25,7 +25,9 @@ pub struct Plan {
     /// Scenario-level variables (`[variables]`), rendered once at start.
     pub variables: BTreeMap<String, Template>,
     pub cache: CacheSpec,
-    /// Whole-run thresholds; per-endpoint ones live on the steps.
+    /// Every threshold: whole-run ones (`endpoint: None`, including finding-based ones such as
+    /// `recovery_time < 10s`) and per-endpoint ones (`endpoint: Some(name)`). An endpoint groups
+    /// every step carrying its name, so its thresholds live here rather than on a step.
     pub thresholds: Vec<Threshold>,
     /// Values resolved from the environment (`${env.NAME}`): secrets by definition. Nothing the tool
     /// writes may contain them; writers redact them with [`Plan::redact`].
@@ -38,6 +40,23 @@ impl Plan {
         let mut out = text.to_string();
         for secret in self.secrets.iter().filter(|s| !s.is_empty()) {
             out = out.replace(secret.as_str(), "***");
+        }
+        out
+    }
+
+    /// Number of steps over all journeys, setup journeys included.
+    pub fn step_count(&self) -> usize {
+        self.journeys.iter().map(|j| j.steps.len()).sum()
+    }
+
+    /// The distinct endpoint names with their method, in first-seen order. The loader guarantees
+    /// one method per endpoint name.
+    pub fn endpoints(&self) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = Vec::new();
+        for step in self.journeys.iter().flat_map(|j| &j.steps) {
+            if !out.iter().any(|(name, _)| *name == step.name) {
+                out.push((&step.name, &step.method));
+            }
         }
         out
     }
@@ -54,6 +73,21 @@ pub enum ScenarioKind {
     Spike,
     Regression,
     Custom,
+}
+
+impl ScenarioKind {
+    /// The name as written in scenario files and results.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScenarioKind::Smoke => "smoke",
+            ScenarioKind::Load => "load",
+            ScenarioKind::Stress => "stress",
+            ScenarioKind::Endurance => "endurance",
+            ScenarioKind::Spike => "spike",
+            ScenarioKind::Regression => "regression",
+            ScenarioKind::Custom => "custom",
+        }
+    }
 }
 
 /// Where the load goes.
@@ -81,9 +115,13 @@ pub enum TargetKind {
 pub struct BundledSpec {
     /// `redis` (a private redis-server when installed, else memory), `memory` or `off`.
     pub cache: BundledCache,
+    /// Seed-data definition (resolved against the scenario file's directory; checked to exist).
     pub seed_config: Option<PathBuf>,
+    /// Fault knobs passed to SalesHub: a fixed added delay per request,
     pub inject_delay: Option<Duration>,
+    /// a share of requests answered with an error (a fraction, 0..=1),
     pub inject_error_rate: Option<f64>,
+    /// and a periodic stall of `stall_for` every `stall_every` (both set, or neither).
     pub stall_every: Option<Duration>,
     pub stall_for: Option<Duration>,
 }
@@ -115,6 +153,17 @@ impl LoadSpec {
     }
 }
 
+impl LoadModel {
+    /// `open`, `closed` or `throughput`, as written in scenario files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LoadModel::Open { .. } => "open",
+            LoadModel::Closed { .. } => "closed",
+            LoadModel::Throughput { .. } => "throughput",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum LoadModel {
     /// Arrival rate: journey iterations started per second, independent of responses.
@@ -125,7 +174,10 @@ pub enum LoadModel {
         max_in_flight: u32,
     },
     /// Virtual users looping over journeys with think time.
-    Closed { stages: Vec<UserStage> },
+    Closed {
+        /// Consecutive stages; the user count ramps linearly from `start_users` to `end_users`.
+        stages: Vec<UserStage>,
+    },
     /// A fixed number of connections sending back to back.
     Throughput {
         connections: u32,
@@ -142,11 +194,15 @@ pub struct RateStage {
     pub end_rate: f64,
 }
 
+/// A closed-model stage. Start and end are both explicit (like [`RateStage`]) so a stage can hold
+/// a level ("20 users for 1 min") without a zero-length ramp before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UserStage {
     pub duration: Duration,
-    /// Users at the end of the stage; the count ramps linearly from the previous stage's target.
-    pub target_users: u32,
+    /// Users at the start of the stage.
+    pub start_users: u32,
+    /// Users at the end of the stage; equal to `start_users` for a hold.
+    pub end_users: u32,
 }
 
 /// A weighted sequence of steps.
@@ -173,11 +229,11 @@ pub struct Step {
     pub headers: Vec<(String, Template)>,
     pub body: Option<Body>,
     pub checks: Vec<Check>,
-    /// Variables to set from the JSON response: (variable, JSON pointer).
+    /// Variables to set from the JSON response: (variable, JSON pointer), sorted by variable. A
+    /// pointer that is missing from the response counts as a check failure of the step.
     pub extract: Vec<(String, String)>,
+    /// Pause after this step; `None` means the journey's.
     pub think_time: Option<ThinkTime>,
-    /// Thresholds on this step's endpoint.
-    pub thresholds: Vec<Threshold>,
 }
 
 #[derive(Debug, Clone)]
@@ -194,7 +250,8 @@ pub struct ThinkTime {
     pub max: Duration,
 }
 
-/// An assertion on a response; a failed check counts as a `check` failure of the endpoint.
+/// An assertion on a response; a failed check counts as a `check` failure of the endpoint. JSON
+/// pointers are RFC 6901 and already checked for syntax.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Check {
     /// The status is one of these.
@@ -264,7 +321,9 @@ pub struct Threshold {
     pub metric: Metric,
     pub op: Comparison,
     /// In the metric's canonical unit: microseconds for latencies, a fraction for rates and
-    /// percentages, requests per second for `rps`, a plain number otherwise.
+    /// percentages, requests per second for `rps`, a plain number for `requests`; for a finding,
+    /// the unit of the finding's figure (seconds for `recovery_time` and `*_secs`, milliseconds
+    /// for `*_ms`, a fraction for `*_rate`, MB/h or ms/h for the drift slopes).
     pub limit: f64,
     /// The endpoint it applies to; `None` for the whole run.
     pub endpoint: Option<String>,
@@ -285,6 +344,7 @@ pub enum Metric {
     /// Total requests.
     Requests,
     /// A finding's figure (e.g. `recovery_time`, `target_rss_slope`), named as in the findings.
+    /// Only whole-run; the loader checks the name against what the scenario's kind produces.
     Finding(String),
 }
 

@@ -123,6 +123,27 @@ impl Template {
         })
     }
 
+    /// The template with each placeholder shown as `{name}` (`{random}` for helpers), e.g.
+    /// `/api/contacts/{id}`: how a step's default endpoint name is made.
+    pub fn pattern(&self) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => out.push_str(text),
+                Part::Var(name) => {
+                    let _ = write!(out, "{{{name}}}");
+                }
+                Part::Env(name) => {
+                    let _ = write!(out, "{{env.{name}}}");
+                }
+                Part::RandomInt(..) | Part::RandomPick(_) | Part::RandomAlnum(_) => {
+                    out.push_str("{random}")
+                }
+            }
+        }
+        out
+    }
+
     /// Names of the environment variables this template reads.
     pub fn env_vars(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
@@ -212,7 +233,14 @@ fn parse_placeholder(inner: &str) -> Result<Part, TemplateError> {
         return Err(TemplateError::Empty);
     }
     if let Some(name) = inner.strip_prefix("env.") {
-        return Ok(Part::Env(name.trim().to_string()));
+        let name = name.trim();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(TemplateError::BadArguments(
+                inner.to_string(),
+                "an environment variable name is letters, digits and '_'".into(),
+            ));
+        }
+        return Ok(Part::Env(name.to_string()));
     }
     let Some(call) = inner.strip_prefix("random.") else {
         return Ok(Part::Var(inner.to_string()));
@@ -395,6 +423,12 @@ mod tests {
             .render_string(&scope(), &mut rng, Escape::UrlComponent)
             .unwrap();
         assert_eq!(out, "/api/contacts/42?q=acme%20corp&x=${lit}");
+        assert_eq!(
+            Template::parse("/c/${id}/${random.int(1, 2)}")
+                .unwrap()
+                .pattern(),
+            "/c/{id}/{random}"
+        );
     }
 
     #[test]
@@ -428,6 +462,10 @@ mod tests {
         let mut rng = rand::rng();
         let out = t.render_string(&scope(), &mut rng, Escape::None).unwrap();
         assert_eq!(out, "Bearer s3cret");
+        assert!(matches!(
+            Template::parse("${env.}"),
+            Err(TemplateError::BadArguments(..))
+        ));
         let mut missing = Template::parse("${env.NOPE}").unwrap();
         assert_eq!(
             missing.resolve_env(|_| None, &mut secrets),

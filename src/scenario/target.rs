@@ -1,0 +1,184 @@
+//! `[target]`: a URL or the bundled SalesHub, the request timeout, headers sent with every
+//! request, and the bundled target's options.
+
+use std::collections::BTreeMap;
+
+use toml::Spanned;
+
+use super::plan::{BundledCache, BundledSpec, TargetKind, TargetSpec};
+use super::raw::{RawBundled, RawBundledCache, RawBundledOptions, RawTarget, SpannedMap};
+use super::template::Template;
+use super::validate::{Ctx, join, valid_header_name};
+
+/// Request timeout when the scenario sets none.
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Headers sent with every request, including setup steps that run before anything is extracted:
+/// so they may read scenario variables only.
+fn target_headers(
+    ctx: &mut Ctx,
+    map: &SpannedMap,
+    variables: &BTreeMap<String, Template>,
+) -> Vec<(String, Template)> {
+    let mut out = Vec::new();
+    for (name, value) in map {
+        let key = join("target.headers", name);
+        if !valid_header_name(name) {
+            ctx.err(
+                value.span(),
+                &key,
+                format!("`{name}` is not a valid header name"),
+            );
+            continue;
+        }
+        let Some(t) = ctx.template(value.get_ref(), value.span(), &key) else {
+            continue;
+        };
+        if let Some(var) = t.variables().find(|v| !variables.contains_key(*v)) {
+            ctx.err(value.span(), &key, format!("`${{{var}}}` is not a scenario variable: target headers go with every request, so they may use only `[variables]`, `${{env.NAME}}` and `${{random...}}`; put it in the steps' headers instead"));
+            continue;
+        }
+        out.push((name.clone(), t));
+    }
+    out
+}
+
+pub(crate) fn target(
+    ctx: &mut Ctx,
+    raw: &Spanned<RawTarget>,
+    variables: &BTreeMap<String, Template>,
+) -> Option<TargetSpec> {
+    let t = raw.get_ref();
+    let timeout = t
+        .timeout
+        .as_ref()
+        .map_or(DEFAULT_TIMEOUT, |v| ctx.positive(v, "target.timeout"));
+    let headers = target_headers(ctx, &t.headers, variables);
+    let pid = t
+        .pid
+        .as_ref()
+        .map(|p| ctx.int_in(p, "target.pid", 1, i64::from(u32::MAX)));
+    let bundled = match t.bundled.as_ref().map(|b| (b.get_ref(), b.span())) {
+        None | Some((RawBundled::Enabled(false), _)) => None,
+        Some((RawBundled::Enabled(true), _)) => Some(BundledSpec::default()),
+        Some((RawBundled::Options(o), _)) => Some(bundled_options(ctx, o)),
+    };
+    let kind = match (&t.url, bundled) {
+        (Some(url), None) => TargetKind::Url {
+            base_url: base_url(ctx, url)?,
+        },
+        (None, Some(spec)) => {
+            if let Some(pid) = &t.pid {
+                ctx.err(pid.span(), "target.pid", "the bundled target's process is sampled already: `pid` is for a `url` target running on this machine");
+            }
+            TargetKind::Bundled(spec)
+        }
+        (Some(url), Some(_)) => {
+            ctx.err(
+                url.span(),
+                "target.url",
+                "give either `url` or `bundled`, not both",
+            );
+            return None;
+        }
+        (None, None) => {
+            ctx.err(
+                raw.span(),
+                "target",
+                "expected `url = \"http://host:port\"` or `bundled = true`",
+            );
+            return None;
+        }
+    };
+    Some(TargetSpec {
+        kind,
+        timeout,
+        headers,
+        pid,
+    })
+}
+
+fn base_url(ctx: &mut Ctx, url: &Spanned<String>) -> Option<String> {
+    let text = url.get_ref().trim();
+    let fail = |ctx: &mut Ctx, why: &str| {
+        ctx.err(
+            url.span(),
+            "target.url",
+            format!(
+                "'{text}' {why}: expected an http or https URL such as \"http://127.0.0.1:8080\""
+            ),
+        );
+        None
+    };
+    if text.contains("${") {
+        return fail(
+            ctx,
+            "contains a placeholder (the target URL is not a template)",
+        );
+    }
+    let Ok(parsed) = reqwest::Url::parse(text) else {
+        return fail(ctx, "is not a URL");
+    };
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return fail(ctx, "is not an http(s) URL with a host");
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return fail(
+            ctx,
+            "has a query or fragment (put those in the steps' paths)",
+        );
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return fail(
+            ctx,
+            "carries credentials (use a header with ${env.NAME} instead)",
+        );
+    }
+    Some(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+fn bundled_options(ctx: &mut Ctx, o: &RawBundledOptions) -> BundledSpec {
+    let p = "target.bundled";
+    let seed_config = o.seed_config.as_ref().and_then(|s| {
+        let path = ctx.base_dir.join(s.get_ref());
+        if path.is_file() {
+            Some(path)
+        } else {
+            ctx.err(s.span(), &join(p, "seed_config"), format!("file '{}' does not exist (paths are relative to the scenario file's directory)", path.display()));
+            None
+        }
+    });
+    let stall_every = o
+        .stall_every
+        .as_ref()
+        .map(|v| ctx.positive(v, "target.bundled.stall_every"));
+    let stall_for = o
+        .stall_for
+        .as_ref()
+        .map(|v| ctx.positive(v, "target.bundled.stall_for"));
+    match (&o.stall_every, &o.stall_for) {
+        (Some(v), None) => ctx.err(
+            v.span(),
+            "target.bundled.stall_every",
+            "set `stall_for` too: how long each stall lasts",
+        ),
+        (None, Some(v)) => ctx.err(
+            v.span(),
+            "target.bundled.stall_for",
+            "set `stall_every` too: how often the target stalls",
+        ),
+        _ => {}
+    }
+    BundledSpec {
+        cache: match o.cache.as_ref().map(|c| *c.get_ref()) {
+            None | Some(RawBundledCache::Redis) => BundledCache::Redis,
+            Some(RawBundledCache::Memory) => BundledCache::Memory,
+            Some(RawBundledCache::Off) => BundledCache::Off,
+        },
+        seed_config,
+        inject_delay: o.inject_delay.as_ref().map(|d| d.get_ref().0),
+        inject_error_rate: o.inject_error_rate.as_ref().map(|r| r.get_ref().0),
+        stall_every,
+        stall_for,
+    }
+}
