@@ -165,3 +165,32 @@ fn clones_share_the_index_and_the_committer_stops_with_the_last_one() {
     drop(index);
     assert!(started.elapsed() < EVENTUALLY, "dropping the index hung");
 }
+
+#[test]
+fn an_index_with_another_schema_is_a_clear_error() {
+    use tantivy::schema::{Schema, TEXT};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut schema = Schema::builder();
+    schema.add_text_field("something_else", TEXT);
+    tantivy::Index::create_in_dir(dir.path(), schema.build()).expect("foreign index");
+    let message = SearchIndex::open(dir.path())
+        .err()
+        .map(|err| err.to_string())
+        .unwrap_or_default();
+    assert!(message.contains("re-seed"), "{message}");
+    assert!(
+        message.contains(&dir.path().display().to_string()),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_corrupt_index_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("meta.json"), b"{ not json").expect("write");
+    let message = SearchIndex::open(dir.path())
+        .err()
+        .map(|err| err.to_string())
+        .unwrap_or_default();
+    assert!(message.contains("re-seed"), "{message}");
+}

@@ -1,6 +1,7 @@
 //! Tests of the search module against real tantivy indexes (in memory, or in a temporary
 //! directory where persistence matters), over a small hand-made CRM data set.
 
+mod bench;
 mod filters;
 mod lifecycle;
 mod ranking;
@@ -185,6 +186,13 @@ fn search(index: &SearchIndex, q: &str) -> SearchResults {
             limit: 20,
         })
         .expect("search")
+}
+
+/// The HTTP layer shares one index between tasks and moves it into `spawn_blocking`.
+#[test]
+fn the_index_can_be_shared_between_threads() {
+    fn assert_shareable<T: Send + Sync + Clone + 'static>() {}
+    assert_shareable::<SearchIndex>();
 }
 
 /// The `(kind, id)` of each hit, best first.

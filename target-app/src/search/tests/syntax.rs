@@ -80,6 +80,14 @@ fn malformed_queries_answer_without_error() {
     .iter()
     .map(|s| (*s).to_owned())
     .chain([long_text, deep, "x".repeat(10_000), "é".repeat(5_000)])
+    // Every syntax character, repeated: the grammar is recursive and must not blow the stack.
+    .chain("()[]{}\"'+-!^:~*\\/<>=&|$?".chars().flat_map(|c| {
+        [
+            c.to_string().repeat(10_000),
+            format!("{c}a ").repeat(3_000),
+            format!("a{c}").repeat(5_000),
+        ]
+    }))
     .collect();
     for q in &cases {
         for kind in [None, Some(DocKind::Contact)] {
