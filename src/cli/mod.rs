@@ -29,6 +29,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run a scenario (validates it first).
     Run(run::RunArgs),
+    /// The bundled reference CRM server: `serve` it (seeded with --seed), or only `seed` it.
+    Saleshub(saleshub::cli::SaleshubArgs),
 }
 
 /// Runs the parsed command line, writing to stdout and stderr.
@@ -39,6 +41,14 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let result = match cli.command {
         Command::Validate(args) => validate::execute(&args.into_settings(), &mut out, &mut err),
         Command::Run(args) => run::execute(&args.into_settings(), &mut out, &mut err),
+        Command::Saleshub(args) => {
+            drop((out, err));
+            return Ok(if saleshub::cli::run_command(args.command) {
+                Exit::Passed
+            } else {
+                Exit::Usage
+            });
+        }
     };
     let _ = out.flush();
     result

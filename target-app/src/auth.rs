@@ -106,9 +106,12 @@ impl FromRequestParts<AppState> for CurrentUser {
 }
 
 fn bearer_token(parts: &Parts) -> Result<&str, AppError> {
-    let header = parts.headers.get(AUTHORIZATION).ok_or(AppError::Unauthorized(
-        "missing `Authorization: Bearer <token>`; get a token from POST /api/auth/login",
-    ))?;
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or(AppError::Unauthorized(
+            "missing `Authorization: Bearer <token>`; get a token from POST /api/auth/login",
+        ))?;
     let value = header
         .to_str()
         .map_err(|_| AppError::Unauthorized("the Authorization header is not valid text"))?;

@@ -22,6 +22,13 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The same commands, for embedding in another CLI (`stampede saleshub ...`).
+#[derive(Debug, Args)]
+pub struct SaleshubArgs {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the CRM API (seeding first with --seed).
@@ -101,7 +108,9 @@ pub enum LogFormat {
 fn parse_fraction(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
-        _ => Err(format!("expected a fraction from 0 to 1 (e.g. 0.01), got `{text}`")),
+        _ => Err(format!(
+            "expected a fraction from 0 to 1 (e.g. 0.01), got `{text}`"
+        )),
     }
 }
 
@@ -113,7 +122,8 @@ impl DataArgs {
             None if default.exists() => default,
             None => return Ok(SeedConfig::default()),
         };
-        SeedConfig::load(&path).with_context(|| format!("reading the seed configuration '{}'", path.display()))
+        SeedConfig::load(&path)
+            .with_context(|| format!("reading the seed configuration '{}'", path.display()))
     }
 }
 
@@ -148,23 +158,35 @@ impl ServeArgs {
 
 /// Runs a parsed command line; the exit code is 0 on a clean stop, 1 on an error (printed).
 pub fn run(cli: Cli) -> ExitCode {
-    let log_format = match &cli.command {
+    if run_command(cli.command) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Runs one command; false when it failed (the error is printed).
+pub fn run_command(command: Command) -> bool {
+    let log_format = match &command {
         Command::Serve(args) => args.log_format,
         Command::Seed(_) => LogFormat::Text,
     };
     init_logging(log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("saleshub: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
+            return false;
         }
     };
-    match runtime.block_on(dispatch(cli.command)) {
-        Ok(()) => ExitCode::SUCCESS,
+    match runtime.block_on(dispatch(command)) {
+        Ok(()) => true,
         Err(error) => {
             eprintln!("saleshub: error: {error:#}");
-            ExitCode::FAILURE
+            false
         }
     }
 }
@@ -174,7 +196,11 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => serve(args).await,
         Command::Seed(args) => {
             let config = ServerConfig {
-                seed: if args.force { SeedMode::Fresh } else { SeedMode::IfEmpty },
+                seed: if args.force {
+                    SeedMode::Fresh
+                } else {
+                    SeedMode::IfEmpty
+                },
                 seed_config: args.data.seed_config()?,
                 ..ServeArgs::default_config(args.data.data_dir.clone())
             };
@@ -217,7 +243,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

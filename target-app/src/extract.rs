@@ -3,9 +3,9 @@
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
-use axum::http::StatusCode;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
@@ -68,7 +68,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         }
         let message = inner.to_string();
         // The path names the offending key, unknown keys included; at the root, the body.
-        let field = if path == "." { "body".to_string() } else { path };
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
         AppError::invalid(&field, message)
     })?;
     deserializer.end().map_err(|error| AppError::BadRequest {

@@ -85,7 +85,8 @@ pub async fn apply(State(state): State<AppState>, request: Request, next: Next) 
     if !faults.config.delay.is_zero() {
         tokio::time::sleep(faults.config.delay).await;
     }
-    if faults.config.error_rate > 0.0 && rand::rng().random_bool(faults.config.error_rate.min(1.0)) {
+    if faults.config.error_rate > 0.0 && rand::rng().random_bool(faults.config.error_rate.min(1.0))
+    {
         return AppError::Injected.into_response();
     }
     next.run(request).await
@@ -103,12 +104,18 @@ mod tests {
             ..FaultConfig::default()
         });
         let t0 = faults.started;
-        assert_eq!(faults.stall_remaining(t0 + Duration::from_secs(5)), Duration::ZERO);
+        assert_eq!(
+            faults.stall_remaining(t0 + Duration::from_secs(5)),
+            Duration::ZERO
+        );
         assert_eq!(
             faults.stall_remaining(t0 + Duration::from_millis(10_250)),
             Duration::from_millis(750)
         );
-        assert_eq!(faults.stall_remaining(t0 + Duration::from_millis(11_500)), Duration::ZERO);
+        assert_eq!(
+            faults.stall_remaining(t0 + Duration::from_millis(11_500)),
+            Duration::ZERO
+        );
         assert_eq!(
             faults.stall_remaining(t0 + Duration::from_millis(20_000)),
             Duration::from_secs(1)

@@ -128,12 +128,34 @@ impl Collector for CacheCollector {
         let stats = self.cache.stats();
         type Pick = fn(&crate::cache::NamespaceStats) -> u64;
         let families: [(&str, &str, Pick); 6] = [
-            ("cache_hits", "Cache lookups answered from the cache", |s| s.hits),
-            ("cache_misses", "Cache lookups that had to load from the database", |s| s.misses),
-            ("cache_errors", "Cache operations that failed (the request was still served)", |s| s.errors),
-            ("cache_bypasses", "Lookups served without the cache (cache off, down or breaker open)", |s| s.bypasses),
-            ("cache_loads", "Database loads run behind cache misses", |s| s.loads),
-            ("cache_shared_loads", "Misses served by another request's load (single-flight)", |s| s.shared_loads),
+            ("cache_hits", "Cache lookups answered from the cache", |s| {
+                s.hits
+            }),
+            (
+                "cache_misses",
+                "Cache lookups that had to load from the database",
+                |s| s.misses,
+            ),
+            (
+                "cache_errors",
+                "Cache operations that failed (the request was still served)",
+                |s| s.errors,
+            ),
+            (
+                "cache_bypasses",
+                "Lookups served without the cache (cache off, down or breaker open)",
+                |s| s.bypasses,
+            ),
+            (
+                "cache_loads",
+                "Database loads run behind cache misses",
+                |s| s.loads,
+            ),
+            (
+                "cache_shared_loads",
+                "Misses served by another request's load (single-flight)",
+                |s| s.shared_loads,
+            ),
         ];
         for (name, help, pick) in families {
             let mut family = encoder.encode_descriptor(

@@ -95,11 +95,7 @@ impl Resource for Deal {
     const SEARCH_KIND: Option<DocKind> = Some(DocKind::Deal);
 
     fn search_doc(&self) -> Option<SearchDoc> {
-        let amount = format!(
-            "{} {:.2}",
-            self.currency,
-            self.amount_cents as f64 / 100.0
-        );
+        let amount = format!("{} {:.2}", self.currency, self.amount_cents as f64 / 100.0);
         Some(SearchDoc {
             kind: DocKind::Deal,
             id: self.id,

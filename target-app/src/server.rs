@@ -229,9 +229,7 @@ fn wipe(dir: &Path) -> anyhow::Result<()> {
 
 /// Chooses and connects the cache; returns it, the private redis-server if one was started, and a
 /// note for the start banner.
-async fn open_cache(
-    config: &ServerConfig,
-) -> anyhow::Result<(Cache, Option<RedisServer>, String)> {
+async fn open_cache(config: &ServerConfig) -> anyhow::Result<(Cache, Option<RedisServer>, String)> {
     let with = |backend: Backend, url: &str| CacheConfig {
         backend,
         redis_url: url.to_string(),
@@ -242,14 +240,19 @@ async fn open_cache(
             let cache = Cache::connect(with(Backend::Off, "")).await?;
             Ok((cache, None, "cache off: every read goes to SQLite".into()))
         }
-        CacheChoice::Memory => Ok((memory(with(Backend::Memory, "")).await?, None, MEMORY_NOTE.into())),
+        CacheChoice::Memory => Ok((
+            memory(with(Backend::Memory, "")).await?,
+            None,
+            MEMORY_NOTE.into(),
+        )),
         CacheChoice::Redis | CacheChoice::Auto => {
             let url = config.redis_url.as_deref().unwrap_or(DEFAULT_REDIS_URL);
             match Cache::connect(with(Backend::Redis, url)).await {
                 Ok(cache) => return Ok((cache, None, format!("cache: redis at {url}"))),
                 Err(error) if config.redis_url.is_some() => {
-                    return Err(anyhow::Error::new(error)
-                        .context(format!("cannot use Redis at {url}")));
+                    return Err(
+                        anyhow::Error::new(error).context(format!("cannot use Redis at {url}"))
+                    );
                 }
                 Err(_) => {}
             }
@@ -266,7 +269,11 @@ async fn open_cache(
                      (apt-get install redis-server), give --redis-url, or use --cache memory"
                 );
             }
-            Ok((memory(with(Backend::Memory, "")).await?, None, MEMORY_NOTE.into()))
+            Ok((
+                memory(with(Backend::Memory, "")).await?,
+                None,
+                MEMORY_NOTE.into(),
+            ))
         }
     }
 }

@@ -40,12 +40,18 @@ async fn dashboard(
     let key = format!("dashboard|{today}|{}", user.scope());
     let vis = user.visibility();
     let store = state.store.clone();
-    cached::read(&state, Namespace::Analytics, &["analytics"], &key, move || async move {
-        let dashboard = store
-            .call(move |conn| store::dashboard(conn, &vis, today))
-            .await?;
-        to_json(&dashboard)
-    })
+    cached::read(
+        &state,
+        Namespace::Analytics,
+        &["analytics"],
+        &key,
+        move || async move {
+            let dashboard = store
+                .call(move |conn| store::dashboard(conn, &vis, today))
+                .await?;
+            to_json(&dashboard)
+        },
+    )
     .await
 }
 
@@ -64,9 +70,17 @@ async fn revenue(
     let key = format!("revenue|{by_text}|{}", user.scope());
     let vis = user.visibility();
     let store = state.store.clone();
-    cached::read(&state, Namespace::Analytics, &["analytics"], &key, move || async move {
-        let revenue = store.call(move |conn| store::revenue(conn, &vis, by)).await?;
-        to_json(&revenue)
-    })
+    cached::read(
+        &state,
+        Namespace::Analytics,
+        &["analytics"],
+        &key,
+        move || async move {
+            let revenue = store
+                .call(move |conn| store::revenue(conn, &vis, by))
+                .await?;
+            to_json(&revenue)
+        },
+    )
     .await
 }

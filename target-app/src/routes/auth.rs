@@ -49,10 +49,16 @@ async fn login(
     ApiJson(login): ApiJson<Login>,
 ) -> Result<Response, AppError> {
     if login.email.is_empty() || login.email.len() > 254 {
-        return Err(AppError::invalid("email", "give the email you signed up with (1..=254 characters)"));
+        return Err(AppError::invalid(
+            "email",
+            "give the email you signed up with (1..=254 characters)",
+        ));
     }
     if login.password.is_empty() || login.password.len() > 1024 {
-        return Err(AppError::invalid("password", "give your password (1..=1024 characters)"));
+        return Err(AppError::invalid(
+            "password",
+            "give your password (1..=1024 characters)",
+        ));
     }
     let token = auth::new_token();
     let hash = auth::token_hash(&token);

@@ -44,7 +44,9 @@ fn may_see<E: Resource>(user: &CurrentUser, json: &str) -> bool {
     }
     match user.visibility() {
         Visibility::All => true,
-        Visibility::Owner(me) => serde_json::from_str::<Owner>(json).is_ok_and(|o| o.owner_id == me),
+        Visibility::Owner(me) => {
+            serde_json::from_str::<Owner>(json).is_ok_and(|o| o.owner_id == me)
+        }
     }
 }
 
@@ -97,12 +99,18 @@ async fn list<E: Resource>(
         user.visibility()
     };
     let store = state.store.clone();
-    cached::read(&state, Namespace::Lists, &[E::NAME], &key, move || async move {
-        let page = store
-            .call(move |conn| store::list::<E>(conn, &pairs, &vis))
-            .await?;
-        to_json(&page)
-    })
+    cached::read(
+        &state,
+        Namespace::Lists,
+        &[E::NAME],
+        &key,
+        move || async move {
+            let page = store
+                .call(move |conn| store::list::<E>(conn, &pairs, &vis))
+                .await?;
+            to_json(&page)
+        },
+    )
     .await
 }
 

@@ -60,7 +60,10 @@ struct SuggestAnswer<'a> {
 fn text_param(q: Option<String>) -> Result<String, AppError> {
     let q = q.unwrap_or_default().trim().to_string();
     if q.is_empty() {
-        return Err(AppError::bad_param("q", "give the text to search for in `q`"));
+        return Err(AppError::bad_param(
+            "q",
+            "give the text to search for in `q`",
+        ));
     }
     if q.chars().count() > MAX_Q {
         return Err(AppError::bad_param(
@@ -72,7 +75,9 @@ fn text_param(q: Option<String>) -> Result<String, AppError> {
 }
 
 fn limit_param(limit: Option<String>, default: usize, max: usize) -> Result<usize, AppError> {
-    let Some(text) = limit else { return Ok(default) };
+    let Some(text) = limit else {
+        return Ok(default);
+    };
     match text.parse::<usize>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
         _ => Err(AppError::bad_param(
@@ -110,22 +115,28 @@ async fn search(
     );
     let index = state.search.clone();
     let owner = owner_filter(&user);
-    cached::read(&state, Namespace::Search, &["search"], &key, move || async move {
-        let request = SearchRequest {
-            q: q.clone(),
-            kind,
-            owner,
-            limit,
-        };
-        let results = tokio::task::spawn_blocking(move || index.search(&request)).await??;
-        to_json(&SearchAnswer {
-            query: &q,
-            kind: kind.map(|k| k.as_str()),
-            total: results.total,
-            facets: results.facets,
-            hits: results.hits,
-        })
-    })
+    cached::read(
+        &state,
+        Namespace::Search,
+        &["search"],
+        &key,
+        move || async move {
+            let request = SearchRequest {
+                q: q.clone(),
+                kind,
+                owner,
+                limit,
+            };
+            let results = tokio::task::spawn_blocking(move || index.search(&request)).await??;
+            to_json(&SearchAnswer {
+                query: &q,
+                kind: kind.map(|k| k.as_str()),
+                total: results.total,
+                facets: results.facets,
+                hits: results.hits,
+            })
+        },
+    )
     .await
 }
 
@@ -139,14 +150,20 @@ async fn suggest(
     let key = format!("suggest={q}|limit={limit}|{}", user.scope());
     let index = state.search.clone();
     let owner = owner_filter(&user);
-    cached::read(&state, Namespace::Search, &["search"], &key, move || async move {
-        let prefix = q.clone();
-        let suggestions =
-            tokio::task::spawn_blocking(move || index.suggest(&prefix, owner, limit)).await??;
-        to_json(&SuggestAnswer {
-            query: &q,
-            suggestions,
-        })
-    })
+    cached::read(
+        &state,
+        Namespace::Search,
+        &["search"],
+        &key,
+        move || async move {
+            let prefix = q.clone();
+            let suggestions =
+                tokio::task::spawn_blocking(move || index.suggest(&prefix, owner, limit)).await??;
+            to_json(&SuggestAnswer {
+                query: &q,
+                suggestions,
+            })
+        },
+    )
     .await
 }

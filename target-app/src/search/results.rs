@@ -47,7 +47,8 @@ impl SearchResults {
 /// One matching record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchHit {
-    /// What the record is.
+    /// What the record is (`type` in JSON, like the `type` query parameter).
+    #[serde(rename = "type")]
     pub kind: DocKind,
     /// Its id in its table.
     pub id: i64,
@@ -63,7 +64,8 @@ pub struct SearchHit {
 /// One autocomplete proposal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suggestion {
-    /// What the record is.
+    /// What the record is (`type` in JSON, like the `type` query parameter).
+    #[serde(rename = "type")]
     pub kind: DocKind,
     /// Its id in its table.
     pub id: i64,

@@ -48,13 +48,24 @@ async fn a_read_after_a_write_never_returns_the_old_value_even_under_concurrent_
     for round in 0..25 {
         let title = format!("Title {round}");
         let patched = app
-            .call(Method::PATCH, &path, Some(&token), Some(json!({"title": title})))
+            .call(
+                Method::PATCH,
+                &path,
+                Some(&token),
+                Some(json!({"title": title})),
+            )
             .await;
         assert_eq!(patched.status(), 200);
         let (read, _) = app.get_json(&token, &path).await;
         assert_eq!(read["title"], title.as_str(), "round {round}");
-        let (list, _) = app.get_json(&token, "/api/contacts?limit=1&sort=-updated_at").await;
-        assert_eq!(list["items"][0]["title"], title.as_str(), "lists too, round {round}");
+        let (list, _) = app
+            .get_json(&token, "/api/contacts?limit=1&sort=-updated_at")
+            .await;
+        assert_eq!(
+            list["items"][0]["title"],
+            title.as_str(),
+            "lists too, round {round}"
+        );
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for reader in readers {
@@ -92,9 +103,18 @@ async fn concurrent_misses_on_one_key_load_the_database_once() {
         }
     }
     assert_eq!(app.metric(loads).await - before, 1.0, "one database load");
-    assert!(misses >= 2, "the requests missed together (got {misses} misses)");
-    let shared = app.metric(r#"cache_shared_loads_total{namespace="analytics"}"#).await;
-    assert_eq!(shared, f64::from(misses - 1), "the other misses shared the one load");
+    assert!(
+        misses >= 2,
+        "the requests missed together (got {misses} misses)"
+    );
+    let shared = app
+        .metric(r#"cache_shared_loads_total{namespace="analytics"}"#)
+        .await;
+    assert_eq!(
+        shared,
+        f64::from(misses - 1),
+        "the other misses shared the one load"
+    );
 }
 
 #[tokio::test]
@@ -107,7 +127,9 @@ async fn redis_down_is_not_an_outage_and_the_cache_comes_back() {
     assert_eq!(app.get_json(&token, &path).await.1, "HIT");
 
     app.redis.as_mut().unwrap().kill();
-    let errors_before = app.metric(r#"cache_errors_total{namespace="records"}"#).await;
+    let errors_before = app
+        .metric(r#"cache_errors_total{namespace="records"}"#)
+        .await;
     for _ in 0..20 {
         let (body, cache) = app.get_json(&token, &path).await;
         assert_eq!(cache, "BYPASS", "served from SQLite while Redis is down");
@@ -115,16 +137,29 @@ async fn redis_down_is_not_an_outage_and_the_cache_comes_back() {
     }
     // Writes still work, and their invalidation is not lost when Redis comes back.
     let patched = app
-        .call(Method::PATCH, &path, Some(&token), Some(json!({"title": "written while down"})))
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&token),
+            Some(json!({"title": "written while down"})),
+        )
         .await;
     assert_eq!(patched.status(), 200);
     let (health, _) = app.get_json(&token, "/health").await;
     assert_eq!(health["status"], "degraded");
-    let errors_after = app.metric(r#"cache_errors_total{namespace="records"}"#).await
-        + app.metric(r#"cache_bypasses_total{namespace="records"}"#).await;
+    let errors_after = app
+        .metric(r#"cache_errors_total{namespace="records"}"#)
+        .await
+        + app
+            .metric(r#"cache_bypasses_total{namespace="records"}"#)
+            .await;
     assert!(errors_after > errors_before, "the failures are counted");
 
-    app.redis.as_mut().unwrap().restart().expect("redis-server restarts");
+    app.redis
+        .as_mut()
+        .unwrap()
+        .restart()
+        .expect("redis-server restarts");
     let mut recovered = false;
     for _ in 0..100 {
         let (body, cache) = app.get_json(&token, &path).await;
@@ -146,14 +181,20 @@ async fn metrics_agree_with_the_x_cache_headers() {
     let mut before = Vec::new();
     for ns in namespaces {
         before.push((
-            app.metric(&format!("cache_hits_total{{namespace=\"{ns}\"}}")).await,
-            app.metric(&format!("cache_misses_total{{namespace=\"{ns}\"}}")).await,
+            app.metric(&format!("cache_hits_total{{namespace=\"{ns}\"}}"))
+                .await,
+            app.metric(&format!("cache_misses_total{{namespace=\"{ns}\"}}"))
+                .await,
         ));
     }
     let (page, first) = app.get_json(&token, "/api/contacts?limit=5").await;
     assert_eq!(first, "MISS");
-    let mut paths = vec!["/api/contacts?limit=5".to_string(), "/api/analytics/dashboard".into(),
-                         "/api/search?q=smith".into(), "/api/search/suggest?q=an".into()];
+    let mut paths = vec![
+        "/api/contacts?limit=5".to_string(),
+        "/api/analytics/dashboard".into(),
+        "/api/search?q=smith".into(),
+        "/api/search/suggest?q=an".into(),
+    ];
     for item in page["items"].as_array().unwrap() {
         paths.push(format!("/api/contacts/{}", item["id"]));
     }
@@ -170,8 +211,14 @@ async fn metrics_agree_with_the_x_cache_headers() {
     }
     let (mut metric_hits, mut metric_misses) = (0.0, 0.0);
     for (ns, (h, m)) in namespaces.iter().zip(before) {
-        metric_hits += app.metric(&format!("cache_hits_total{{namespace=\"{ns}\"}}")).await - h;
-        metric_misses += app.metric(&format!("cache_misses_total{{namespace=\"{ns}\"}}")).await - m;
+        metric_hits += app
+            .metric(&format!("cache_hits_total{{namespace=\"{ns}\"}}"))
+            .await
+            - h;
+        metric_misses += app
+            .metric(&format!("cache_misses_total{{namespace=\"{ns}\"}}"))
+            .await
+            - m;
     }
     assert_eq!((metric_hits, metric_misses), (hits, misses));
     assert!(hits > misses);
@@ -179,14 +226,28 @@ async fn metrics_agree_with_the_x_cache_headers() {
 
 #[tokio::test]
 async fn memory_and_off_backends() {
-    let memory = TestApp::start_with(Options { cache: CacheChoice::Memory, ..Options::default() }).await;
+    let memory = TestApp::start_with(Options {
+        cache: CacheChoice::Memory,
+        ..Options::default()
+    })
+    .await;
     let token = memory.login(REP1).await;
     memory.get_json(&token, "/api/analytics/dashboard").await;
-    assert_eq!(memory.get_json(&token, "/api/analytics/dashboard").await.1, "HIT");
+    assert_eq!(
+        memory.get_json(&token, "/api/analytics/dashboard").await.1,
+        "HIT"
+    );
 
-    let off = TestApp::start_with(Options { cache: CacheChoice::Off, ..Options::default() }).await;
+    let off = TestApp::start_with(Options {
+        cache: CacheChoice::Off,
+        ..Options::default()
+    })
+    .await;
     let token = off.login(REP1).await;
     for _ in 0..2 {
-        assert_eq!(off.get_json(&token, "/api/analytics/dashboard").await.1, "BYPASS");
+        assert_eq!(
+            off.get_json(&token, "/api/analytics/dashboard").await.1,
+            "BYPASS"
+        );
     }
 }

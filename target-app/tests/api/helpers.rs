@@ -60,8 +60,14 @@ pub fn passwords() -> HashMap<String, String> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/users.csv");
     let mut reader = csv::Reader::from_path(path).expect("fixtures/users.csv is readable");
     let headers = reader.headers().expect("users.csv has a header").clone();
-    let email = headers.iter().position(|h| h == "email").expect("email column");
-    let password = headers.iter().position(|h| h == "password").expect("password column");
+    let email = headers
+        .iter()
+        .position(|h| h == "email")
+        .expect("email column");
+    let password = headers
+        .iter()
+        .position(|h| h == "password")
+        .expect("password column");
     reader
         .records()
         .map(|r| {
@@ -120,7 +126,12 @@ impl TestApp {
             .remove(email)
             .unwrap_or_else(|| panic!("{email} is in fixtures/users.csv"));
         let response = self
-            .call(Method::POST, "/api/auth/login", None, Some(serde_json::json!({"email": email, "password": password})))
+            .call(
+                Method::POST,
+                "/api/auth/login",
+                None,
+                Some(serde_json::json!({"email": email, "password": password})),
+            )
             .await;
         assert_eq!(response.status(), 200, "login of {email}");
         let body: Value = response.json().await.expect("login answers JSON");

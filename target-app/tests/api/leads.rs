@@ -9,7 +9,9 @@ use crate::helpers::{REP1, TestApp};
 async fn converting_a_lead_creates_contact_company_and_deal_once() {
     let app = TestApp::start().await;
     let token = app.login(REP1).await;
-    let (leads, _) = app.get_json(&token, "/api/leads?status=qualified&limit=100").await;
+    let (leads, _) = app
+        .get_json(&token, "/api/leads?status=qualified&limit=100")
+        .await;
     let items = leads["items"].as_array().unwrap();
     let lead = items
         .iter()
@@ -18,7 +20,9 @@ async fn converting_a_lead_creates_contact_company_and_deal_once() {
     let id = lead["id"].as_i64().unwrap();
     let path = format!("/api/leads/{id}/convert");
     let body = json!({"create_company": true, "create_deal": true, "amount_cents": 1_250_000});
-    let converted = app.call(Method::POST, &path, Some(&token), Some(body.clone())).await;
+    let converted = app
+        .call(Method::POST, &path, Some(&token), Some(body.clone()))
+        .await;
     let status = converted.status();
     let result: Value = converted.json().await.unwrap();
     assert_eq!(status, 201, "{result}");
@@ -29,18 +33,28 @@ async fn converting_a_lead_creates_contact_company_and_deal_once() {
     let contact_id = result["contact"]["id"].as_i64().unwrap();
     assert_eq!(result["lead"]["converted_contact_id"], contact_id);
 
-    let (contact, _) = app.get_json(&token, &format!("/api/contacts/{contact_id}")).await;
+    let (contact, _) = app
+        .get_json(&token, &format!("/api/contacts/{contact_id}"))
+        .await;
     assert_eq!(contact["company_id"], result["company"]["id"]);
     let (lead_after, _) = app.get_json(&token, &format!("/api/leads/{id}")).await;
-    assert_eq!(lead_after["status"], "converted", "the cached lead was invalidated");
+    assert_eq!(
+        lead_after["status"], "converted",
+        "the cached lead was invalidated"
+    );
 
     let (contacts_before, _) = app.get_json(&token, "/api/contacts?limit=1").await;
-    let again = app.call(Method::POST, &path, Some(&token), Some(body)).await;
+    let again = app
+        .call(Method::POST, &path, Some(&token), Some(body))
+        .await;
     assert_eq!(again.status(), 409);
     let error: Value = again.json().await.unwrap();
     assert_eq!(error["error"]["code"], "conflict");
     let (contacts_after, _) = app.get_json(&token, "/api/contacts?limit=1").await;
-    assert_eq!(contacts_before["total"], contacts_after["total"], "a refused conversion creates nothing");
+    assert_eq!(
+        contacts_before["total"], contacts_after["total"],
+        "a refused conversion creates nothing"
+    );
 }
 
 #[tokio::test]
@@ -60,11 +74,21 @@ async fn a_conversion_that_fails_half_way_creates_nothing() {
     let path = format!("/api/leads/{}/convert", lead["id"]);
     // The contact would be created first; the company cannot be: the whole conversion is refused.
     let refused = app
-        .call(Method::POST, &path, Some(&token), Some(json!({"create_company": true})))
+        .call(
+            Method::POST,
+            &path,
+            Some(&token),
+            Some(json!({"create_company": true})),
+        )
         .await;
     assert_eq!(refused.status(), 422);
     let (contacts_after, _) = app.get_json(&token, "/api/contacts?limit=1").await;
     assert_eq!(contacts_before["total"], contacts_after["total"]);
-    let (lead_after, _) = app.get_json(&token, &format!("/api/leads/{}", lead["id"])).await;
-    assert_eq!(lead_after["status"], lead["status"], "the lead is unchanged");
+    let (lead_after, _) = app
+        .get_json(&token, &format!("/api/leads/{}", lead["id"]))
+        .await;
+    assert_eq!(
+        lead_after["status"], lead["status"],
+        "the lead is unchanged"
+    );
 }

@@ -24,20 +24,43 @@ async fn finds_by_name_ranks_exact_first_and_tolerates_a_typo() {
     let name = company["name"].as_str().unwrap();
 
     let (found, _) = app
-        .get_json(&token, &format!("/api/search?q={}&type=company", urlencode(name)))
+        .get_json(
+            &token,
+            &format!("/api/search?q={}&type=company", urlencode(name)),
+        )
         .await;
-    assert_eq!(found["hits"][0]["id"], company["id"], "exact name ranks first: {found}");
+    assert_eq!(
+        found["hits"][0]["id"], company["id"],
+        "exact name ranks first: {found}"
+    );
     assert_eq!(found["hits"][0]["type"], "company");
 
     let (contacts, _) = app.get_json(&token, "/api/contacts?limit=1").await;
-    let last = contacts["items"][0]["last_name"].as_str().unwrap().to_string();
+    let last = contacts["items"][0]["last_name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(last.len() >= 4);
     let misspelt = typo(&last);
     let (fuzzy, _) = app
-        .get_json(&token, &format!("/api/search?q={}&type=contact&limit=100", urlencode(&misspelt)))
+        .get_json(
+            &token,
+            &format!(
+                "/api/search?q={}&type=contact&limit=100",
+                urlencode(&misspelt)
+            ),
+        )
         .await;
-    let ids: Vec<&Value> = fuzzy["hits"].as_array().unwrap().iter().map(|h| &h["id"]).collect();
-    assert!(ids.contains(&&contacts["items"][0]["id"]), "'{misspelt}' finds '{last}': {fuzzy}");
+    let ids: Vec<&Value> = fuzzy["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| &h["id"])
+        .collect();
+    assert!(
+        ids.contains(&&contacts["items"][0]["id"]),
+        "'{misspelt}' finds '{last}': {fuzzy}"
+    );
 }
 
 #[tokio::test]
@@ -51,9 +74,18 @@ async fn facets_count_every_type_and_the_type_filter_applies() {
     let (contacts, _) = app.get_json(&token, "/api/contacts?limit=1").await;
     let last = contacts["items"][0]["last_name"].as_str().unwrap();
     let (only, _) = app
-        .get_json(&token, &format!("/api/search?q={}&type=contact", urlencode(last)))
+        .get_json(
+            &token,
+            &format!("/api/search?q={}&type=contact", urlencode(last)),
+        )
         .await;
-    assert!(only["hits"].as_array().unwrap().iter().all(|h| h["type"] == "contact"));
+    assert!(
+        only["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["type"] == "contact")
+    );
     assert!(only["facets"]["contact"].as_u64().unwrap() >= 1);
 }
 
@@ -65,7 +97,13 @@ async fn suggest_completes_prefixes() {
     let name = companies["items"][0]["name"].as_str().unwrap();
     let prefix: String = name.chars().take(3).collect();
     let (suggest, _) = app
-        .get_json(&token, &format!("/api/search/suggest?q={}", urlencode(&prefix.to_lowercase())))
+        .get_json(
+            &token,
+            &format!(
+                "/api/search/suggest?q={}",
+                urlencode(&prefix.to_lowercase())
+            ),
+        )
         .await;
     let texts: Vec<&str> = suggest["suggestions"]
         .as_array()
@@ -75,7 +113,10 @@ async fn suggest_completes_prefixes() {
         .collect();
     assert!(!texts.is_empty(), "'{prefix}' suggests something");
     assert!(
-        texts.iter().all(|t| t.to_lowercase().split_whitespace().any(|w| w.starts_with(&prefix.to_lowercase()))),
+        texts.iter().all(|t| t
+            .to_lowercase()
+            .split_whitespace()
+            .any(|w| w.starts_with(&prefix.to_lowercase()))),
         "every suggestion has a word starting with '{prefix}': {texts:?}"
     );
 }
@@ -84,7 +125,14 @@ async fn suggest_completes_prefixes() {
 async fn bad_search_syntax_gets_a_lenient_answer_or_a_clear_4xx() {
     let app = TestApp::start().await;
     let token = app.login(ADMIN).await;
-    for q in ["%2B(happy", "%22", "AND%20OR%20NOT", "*", "title%3A", "%27%3B%20DROP%20TABLE%20contacts%3B--"] {
+    for q in [
+        "%2B(happy",
+        "%22",
+        "AND%20OR%20NOT",
+        "*",
+        "title%3A",
+        "%27%3B%20DROP%20TABLE%20contacts%3B--",
+    ] {
         let response = app.get(&token, &format!("/api/search?q={q}")).await;
         assert_eq!(response.status(), 200, "q={q}");
         let body: Value = response.json().await.unwrap();
@@ -118,17 +166,30 @@ async fn new_and_changed_records_become_searchable_and_reps_see_only_theirs() {
         .await;
     assert_eq!(created.status(), 201);
     let id = created.json::<Value>().await.unwrap()["id"].clone();
-    let found = poll(&app, &admin, "/api/search?q=quuxinator", |body| body["hits"][0]["id"] == id).await;
+    let found = poll(&app, &admin, "/api/search?q=quuxinator", |body| {
+        body["hits"][0]["id"] == id
+    })
+    .await;
     assert!(found, "a new company becomes searchable");
     let (rep_view, _) = app.get_json(&rep, "/api/search?q=quuxinator").await;
-    assert_eq!(rep_view["total"], 0, "a rep does not find the admin's company");
+    assert_eq!(
+        rep_view["total"], 0,
+        "a rep does not find the admin's company"
+    );
 
     let renamed = app
-        .call(Method::PATCH, &format!("/api/companies/{id}"), Some(&admin),
-              Some(json!({"name": "Zorblatt Industries"})))
+        .call(
+            Method::PATCH,
+            &format!("/api/companies/{id}"),
+            Some(&admin),
+            Some(json!({"name": "Zorblatt Industries"})),
+        )
         .await;
     assert_eq!(renamed.status(), 200);
-    let found = poll(&app, &admin, "/api/search?q=zorblatt", |body| body["hits"][0]["id"] == id).await;
+    let found = poll(&app, &admin, "/api/search?q=zorblatt", |body| {
+        body["hits"][0]["id"] == id
+    })
+    .await;
     assert!(found, "a renamed company is found by its new name");
 }
 
