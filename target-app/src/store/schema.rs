@@ -106,6 +106,7 @@ CREATE INDEX leads_status ON leads (status);
 CREATE INDEX leads_source ON leads (source);
 CREATE INDEX leads_score ON leads (score);
 CREATE INDEX leads_converted_contact ON leads (converted_contact_id);
+CREATE INDEX leads_owner_status ON leads (owner_id, status);
 
 CREATE TABLE activities (
     id          INTEGER PRIMARY KEY,
@@ -126,6 +127,7 @@ CREATE INDEX activities_contact ON activities (contact_id, occurred_at);
 CREATE INDEX activities_deal ON activities (deal_id, occurred_at);
 CREATE INDEX activities_kind_occurred ON activities (kind, occurred_at);
 CREATE INDEX activities_occurred ON activities (occurred_at);
+CREATE INDEX activities_owner_kind ON activities (owner_id, kind, occurred_at);
 
 CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,
