@@ -142,10 +142,11 @@ CREATE INDEX sessions_user ON sessions (user_id);
 /// Pragmas every connection needs; run by the pool on each new connection.
 pub(crate) fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
+        // busy_timeout first, so switching to WAL waits for a concurrent opener instead of failing.
+        "PRAGMA busy_timeout = 5000;
+         PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
-         PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 5000;",
+         PRAGMA foreign_keys = ON;",
     )?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())
