@@ -81,6 +81,23 @@ pub enum RevenueBy {
     Industry,
 }
 
+impl RevenueBy {
+    /// The query-string word: `month`, `owner` or `industry`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevenueBy::Month => "month",
+            RevenueBy::Owner => "owner",
+            RevenueBy::Industry => "industry",
+        }
+    }
+}
+
+impl std::fmt::Display for RevenueBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl FromStr for RevenueBy {
     type Err = String;
 

@@ -54,6 +54,15 @@ pub fn convert_lead(
         )));
     }
     let owner = lead.owner_id;
+    let wants_deal = req.create_deal.unwrap_or(false);
+    if !wants_deal
+        && (req.deal_name.is_some() || req.amount_cents.is_some() || req.close_date.is_some())
+    {
+        return Err(StoreError::validation(
+            "create_deal",
+            "deal_name, amount_cents and close_date need \"create_deal\": true",
+        ));
+    }
 
     let company = if req.create_company.unwrap_or(false) {
         let Some(name) = lead.company_name.clone() else {
@@ -84,7 +93,7 @@ pub fn convert_lead(
         vis,
     )?;
 
-    let deal = if req.create_deal.unwrap_or(false) {
+    let deal = if wants_deal {
         let default_name = format!(
             "{} deal",
             lead.company_name.as_deref().unwrap_or(&lead.last_name)

@@ -235,31 +235,30 @@ pub fn list<E: Entity>(
     run::<E>(conn, parsed, vis)
 }
 
-/// Runs a parsed list query.
-pub(crate) fn run<E: Entity>(
-    conn: &Connection,
-    q: ListQuery,
-    vis: &Visibility,
-) -> Result<Page<E>, StoreError> {
+/// The SQL of a list query: the `COUNT(*)`, the page `SELECT` (whose last two parameters are
+/// LIMIT and OFFSET) and the parameters of the shared `WHERE` clause.
+#[derive(Debug)]
+pub(crate) struct ListSql {
+    pub count: String,
+    pub select: String,
+    pub params: Vec<Value>,
+}
+
+/// Builds the SQL of a parsed list query. Only allow-listed column names reach the text.
+pub(crate) fn build<E: Entity>(q: &ListQuery, vis: &Visibility) -> ListSql {
     let (owner_sql, owner_param) = validate::owner_condition(E::SPEC.owner_column, vis);
     let mut conditions = vec![owner_sql];
     let mut params: Vec<Value> = owner_param.into_iter().collect();
-    for (column, op, value) in q.filters {
+    for (column, op, value) in &q.filters {
         let op = match op {
             Op::Eq => "=",
             Op::Ge => ">=",
             Op::Le => "<=",
         };
         conditions.push(format!("{column} {op} ?"));
-        params.push(value);
+        params.push(value.clone());
     }
     let where_sql = conditions.join(" AND ");
-
-    let count_sql = format!("SELECT count(*) FROM {} WHERE {where_sql}", E::NAME);
-    let total: i64 = conn
-        .prepare_cached(&count_sql)?
-        .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
-
     let (sort_col, desc) = q.sort;
     let dir = if desc { "DESC" } else { "ASC" };
     // `id` breaks ties so pages never overlap or skip rows.
@@ -268,14 +267,34 @@ pub(crate) fn run<E: Entity>(
     } else {
         format!("{sort_col} {dir}, id {dir}")
     };
-    let sql = format!(
-        "SELECT {} FROM {} WHERE {where_sql} ORDER BY {order} LIMIT ? OFFSET ?",
-        E::SPEC.columns,
-        E::NAME
-    );
+    ListSql {
+        count: format!("SELECT count(*) FROM {} WHERE {where_sql}", E::NAME),
+        select: format!(
+            "SELECT {} FROM {} WHERE {where_sql} ORDER BY {order} LIMIT ? OFFSET ?",
+            E::SPEC.columns,
+            E::NAME
+        ),
+        params,
+    }
+}
+
+/// Runs a parsed list query.
+pub(crate) fn run<E: Entity>(
+    conn: &Connection,
+    q: ListQuery,
+    vis: &Visibility,
+) -> Result<Page<E>, StoreError> {
+    let ListSql {
+        count,
+        select,
+        mut params,
+    } = build::<E>(&q, vis);
+    let total: i64 = conn
+        .prepare_cached(&count)?
+        .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
     params.push(i64::from(q.limit).into());
     params.push(i64::from(q.offset).into());
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(&select)?;
     let items = stmt
         .query_map(params_from_iter(params.iter()), E::from_row)?
         .collect::<Result<Vec<E>, _>>()?;

@@ -106,6 +106,7 @@ CREATE INDEX leads_status ON leads (status);
 CREATE INDEX leads_source ON leads (source);
 CREATE INDEX leads_score ON leads (score);
 CREATE INDEX leads_converted_contact ON leads (converted_contact_id);
+CREATE INDEX leads_owner_status ON leads (owner_id, status);
 
 CREATE TABLE activities (
     id          INTEGER PRIMARY KEY,
@@ -126,6 +127,7 @@ CREATE INDEX activities_contact ON activities (contact_id, occurred_at);
 CREATE INDEX activities_deal ON activities (deal_id, occurred_at);
 CREATE INDEX activities_kind_occurred ON activities (kind, occurred_at);
 CREATE INDEX activities_occurred ON activities (occurred_at);
+CREATE INDEX activities_owner_kind ON activities (owner_id, kind, occurred_at);
 
 CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,
@@ -140,10 +142,11 @@ CREATE INDEX sessions_user ON sessions (user_id);
 /// Pragmas every connection needs; run by the pool on each new connection.
 pub(crate) fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
+        // busy_timeout first, so switching to WAL waits for a concurrent opener instead of failing.
+        "PRAGMA busy_timeout = 5000;
+         PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
-         PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 5000;",
+         PRAGMA foreign_keys = ON;",
     )?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())

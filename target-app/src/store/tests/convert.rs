@@ -97,6 +97,21 @@ fn a_failure_midway_leaves_nothing() {
 }
 
 #[test]
+fn deal_fields_need_create_deal() {
+    let mut db = db();
+    let l = lead(&db);
+    let req = ConvertLead {
+        amount_cents: Some(100),
+        ..Default::default()
+    };
+    assert_eq!(
+        invalid_field(convert_lead(&mut db.conn, l.id, req, &A)),
+        "create_deal"
+    );
+    assert_eq!(count(&db, "contacts"), 0);
+}
+
+#[test]
 fn invisible_leads_are_not_found() {
     let mut db = db();
     let l = lead(&db);

@@ -39,6 +39,51 @@ async fn call_runs_on_the_pool() {
     assert_eq!(n, 42);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_share_the_pool() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(&dir.path().join("s.db"), 4).expect("open");
+    store
+        .call(|c| {
+            c.execute(
+                "INSERT INTO users (email, name, role, password_hash, created_at)
+                 VALUES ('r@t.test', 'r', 'rep', 'x', '2024-01-01T00:00:00.000Z')",
+                [],
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("user");
+    let tasks: Vec<_> = (0..8)
+        .map(|t| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..10 {
+                    store
+                        .call(move |c| {
+                            create::<Company>(
+                                c,
+                                company(&format!("c{t}-{i}")),
+                                1,
+                                &Visibility::Owner(1),
+                            )
+                        })
+                        .await
+                        .expect("create");
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let n = store
+        .call(|c| Ok(list::<Company>(c, &[], &ALL)?.total))
+        .await
+        .expect("count");
+    assert_eq!(n, 80);
+}
+
 #[test]
 fn company_crud_round_trip() {
     let db = db();

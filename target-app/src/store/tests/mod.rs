@@ -4,6 +4,7 @@ mod analytics;
 mod convert;
 mod crud;
 mod list;
+mod plans;
 mod visibility;
 
 use rusqlite::Connection;
