@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{self, Role, User, Visibility};
+use crate::store::{self, Role, Session, User, Visibility};
 
 /// How long a session lasts.
 pub const SESSION_TTL: time::Duration = time::Duration::hours(24);
@@ -79,29 +79,36 @@ impl FromRequestParts<AppState> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = bearer_token(parts)?;
         let hash = token_hash(token);
+        let now = OffsetDateTime::now_utc();
         if let Some(json) = state.cache.session_get(&hash).await
-            && let Ok(user) = serde_json::from_str::<User>(&json)
+            && let Ok(session) = serde_json::from_str::<Session>(&json)
+            && session.expires_at > now
         {
             return Ok(CurrentUser {
-                user,
+                user: session.user,
                 token_hash: hash,
             });
         }
         let lookup = hash.clone();
-        let user = state
+        let session = state
             .store
-            .call(move |conn| store::session_user(conn, &lookup, OffsetDateTime::now_utc()))
+            .call(move |conn| store::session(conn, &lookup, now))
             .await?
             .ok_or(AppError::Unauthorized(
                 "the token is unknown or expired; sign in again at POST /api/auth/login",
             ))?;
-        if let Ok(json) = serde_json::to_string(&user) {
-            state.cache.session_put(&hash, &json).await;
-        }
+        remember(state, &hash, &session).await;
         Ok(CurrentUser {
-            user,
+            user: session.user,
             token_hash: hash,
         })
+    }
+}
+
+/// Puts a session in the cache; the entry carries its expiry, so a cached session never outlives it.
+pub async fn remember(state: &AppState, token_hash: &str, session: &Session) {
+    if let Ok(json) = serde_json::to_string(session) {
+        state.cache.session_put(token_hash, &json).await;
     }
 }
 

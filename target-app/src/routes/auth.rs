@@ -13,7 +13,7 @@ use crate::auth::{self, CurrentUser, SESSION_TTL};
 use crate::error::AppError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::store::{self, User, password};
+use crate::store::{self, Session, User, password};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,7 +23,7 @@ struct Login {
 }
 
 #[derive(Serialize)]
-struct Session {
+struct LoginAnswer {
     token: String,
     #[serde(with = "time::serde::rfc3339")]
     expires_at: OffsetDateTime,
@@ -82,12 +82,14 @@ async fn login(
         })
         .await?
         .ok_or(AppError::Unauthorized(WRONG))?;
-    if let Ok(json) = serde_json::to_string(&user) {
-        state.cache.session_put(&hash, &json).await;
-    }
+    let session = Session {
+        user: user.clone(),
+        expires_at,
+    };
+    auth::remember(&state, &hash, &session).await;
     Ok((
         StatusCode::OK,
-        Json(Session {
+        Json(LoginAnswer {
             token,
             expires_at,
             user,

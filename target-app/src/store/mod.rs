@@ -48,5 +48,5 @@ pub use list::{
 pub use parent::{Parent, activities_of};
 pub use pool::{Store, health};
 pub use schema::migrate;
-pub use sessions::{create_session, delete_session, session_user};
+pub use sessions::{Session, create_session, delete_session, session, session_user};
 pub use users::{Role, User, UserCreate, UserPatch, user_by_email};

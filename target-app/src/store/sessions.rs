@@ -32,23 +32,43 @@ pub fn create_session(
     Ok(())
 }
 
+/// An unexpired session: whose it is and until when.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Session {
+    pub user: User,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// The unexpired session of a token hash, or `None`.
+pub fn session(
+    conn: &Connection,
+    token_hash: &str,
+    now: OffsetDateTime,
+) -> Result<Option<Session>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.email, u.name, u.role, u.created_at, s.expires_at
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = ? AND s.expires_at > ?",
+    )?;
+    let row = stmt
+        .query_row(
+            rusqlite::params![token_hash, timestamps::format_timestamp(now)],
+            |row| Ok((User::from_row(row)?, row.get::<_, String>(5)?)),
+        )
+        .optional()?;
+    Ok(row.and_then(|(user, expires)| {
+        timestamps::parse_timestamp(&expires).map(|expires_at| Session { user, expires_at })
+    }))
+}
+
 /// The user of an unexpired session, or `None`.
 pub fn session_user(
     conn: &Connection,
     token_hash: &str,
     now: OffsetDateTime,
 ) -> Result<Option<User>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.email, u.name, u.role, u.created_at
-         FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = ? AND s.expires_at > ?",
-    )?;
-    Ok(stmt
-        .query_row(
-            rusqlite::params![token_hash, timestamps::format_timestamp(now)],
-            User::from_row,
-        )
-        .optional()?)
+    Ok(session(conn, token_hash, now)?.map(|s| s.user))
 }
 
 /// Ends a session (logout). Unknown tokens are ignored.
