@@ -174,7 +174,7 @@ pub async fn prepare_data(config: &ServerConfig) -> anyhow::Result<(Store, Searc
             .call(move |conn| seed::seed(conn, &seed_config))
             .await
             .context("seeding the database")?;
-        eprintln!("saleshub: seeded {report}");
+        eprintln!("saleshub: {report}");
     } else if empty {
         eprintln!(
             "saleshub: the database '{}' is empty; start with --seed to fill it",
