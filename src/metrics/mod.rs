@@ -8,14 +8,21 @@
 mod aggregate;
 pub mod hlog;
 mod local;
+pub mod prometheus;
 pub mod recorded;
 pub mod recorder;
+pub mod resources;
 pub mod sample;
+pub mod scrape;
 
+#[cfg(test)]
+mod scrape_tests;
 #[cfg(test)]
 mod tests;
 
 pub use local::LocalRecorder;
 pub use recorded::{EndpointRecord, Recorded};
 pub use recorder::{Progress, Recorder, RecorderConfig};
+pub use resources::ResourceSampler;
 pub use sample::{CacheOutcome, Sample};
+pub use scrape::{CacheScraper, ScrapeConfig, ScrapeError};
