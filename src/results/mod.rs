@@ -12,7 +12,7 @@ pub mod schema;
 pub mod thresholds;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use build::{BuildError, ResultInputs, build_result};
 pub use environment::detect_environment;
