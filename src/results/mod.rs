@@ -1,6 +1,23 @@
 //! The RunResult schema and its files (`results.json`, `latency.hlog`).
 
+pub mod build;
+pub mod environment;
+pub mod health;
 pub mod histogram;
+pub mod json_schema;
+pub mod load_profile;
+pub mod redact;
+pub mod run_dir;
 pub mod schema;
+pub mod thresholds;
 
+#[cfg(test)]
+pub(crate) mod tests;
+
+pub use build::{BuildError, ResultInputs, build_result};
+pub use environment::detect_environment;
+pub use run_dir::{
+    HLOG_FILE, RESULTS_FILE, RunDirError, create_run_dir, read_results, write_results,
+};
 pub use schema::{RunResult, SCHEMA_VERSION};
+pub use thresholds::evaluate;

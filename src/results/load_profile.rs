@@ -1,0 +1,93 @@
+//! The load profile of a plan as stored in the results: the stages in numbers, and one line for
+//! people ("open model: 100/s for 30s, then 100/s → 500/s over 1m").
+
+use std::time::Duration;
+
+use super::schema::{LoadProfile, StageInfo};
+use crate::scenario::plan::{LoadModel, Plan};
+
+/// Describes the plan's load model.
+pub fn load_profile(plan: &Plan) -> LoadProfile {
+    let (stages, summary, max_in_flight, connections) = match &plan.load.model {
+        LoadModel::Open {
+            stages,
+            max_in_flight,
+        } => {
+            let infos: Vec<StageInfo> = stages
+                .iter()
+                .map(|s| stage(s.duration, s.start_rate, s.end_rate))
+                .collect();
+            let text = describe(&infos, |v| format!("{}/s", number(v)));
+            (
+                infos,
+                format!("open model: {text}"),
+                Some(*max_in_flight),
+                None,
+            )
+        }
+        LoadModel::Closed { stages } => {
+            let infos: Vec<StageInfo> = stages
+                .iter()
+                .map(|s| stage(s.duration, f64::from(s.start_users), f64::from(s.end_users)))
+                .collect();
+            let text = describe(&infos, |v| format!("{} users", number(v)));
+            (infos, format!("closed model: {text}"), None, None)
+        }
+        LoadModel::Throughput {
+            connections,
+            duration,
+        } => {
+            let n = f64::from(*connections);
+            (
+                vec![stage(*duration, n, n)],
+                format!(
+                    "throughput model: {connections} connections for {}",
+                    humantime::format_duration(*duration)
+                ),
+                None,
+                Some(*connections),
+            )
+        }
+    };
+    LoadProfile {
+        model: plan.load.model.name().to_string(),
+        summary,
+        stages,
+        warmup_secs: plan.load.warmup.as_secs_f64(),
+        max_in_flight,
+        connections,
+    }
+}
+
+fn stage(duration: Duration, start: f64, end: f64) -> StageInfo {
+    StageInfo {
+        duration_secs: duration.as_secs_f64(),
+        start,
+        end,
+    }
+}
+
+/// "100/s for 30s, then 100/s → 500/s over 1m".
+fn describe(stages: &[StageInfo], unit: impl Fn(f64) -> String) -> String {
+    stages
+        .iter()
+        .map(|s| {
+            let length = humantime::format_duration(Duration::from_secs_f64(s.duration_secs));
+            if s.start == s.end {
+                format!("{} for {length}", unit(s.start))
+            } else {
+                format!("{} → {} over {length}", unit(s.start), unit(s.end))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", then ")
+}
+
+/// 100 → "100", 2.5 → "2.5".
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}

@@ -1,0 +1,118 @@
+//! Threshold evaluation: each `p95 < 100ms`-style limit of the scenario checked against the finished
+//! result, per endpoint or for the whole run. A threshold whose metric has no value (no requests, an
+//! unknown endpoint, a finding no analysis produced) fails: a limit nobody could check is not met.
+
+use super::histogram::decode;
+use super::schema::{EndpointStats, RunResult, ThresholdResult};
+use crate::scenario::plan::{Metric, Threshold};
+use crate::units::format_micros;
+
+/// Evaluates every threshold against `result`, in the given order.
+pub fn evaluate(thresholds: &[Threshold], result: &RunResult) -> Vec<ThresholdResult> {
+    thresholds.iter().map(|t| evaluate_one(t, result)).collect()
+}
+
+/// True when every threshold passed (and vacuously when there are none).
+pub fn all_passed(results: &[ThresholdResult]) -> bool {
+    results.iter().all(|r| r.passed)
+}
+
+fn evaluate_one(threshold: &Threshold, result: &RunResult) -> ThresholdResult {
+    let (observed, display) = match observe(threshold, result) {
+        Ok(value) => (Some(value), display(&threshold.metric, value)),
+        Err(why) => (None, why),
+    };
+    ThresholdResult {
+        expression: threshold.expression.clone(),
+        endpoint: threshold.endpoint.clone(),
+        observed,
+        observed_display: display,
+        limit: threshold.limit,
+        passed: observed.is_some_and(|v| threshold.op.holds(v, threshold.limit)),
+    }
+}
+
+/// The observed value in the metric's canonical unit, or why there is none.
+fn observe(threshold: &Threshold, result: &RunResult) -> Result<f64, String> {
+    if let Metric::Finding(name) = &threshold.metric {
+        return finding_value(name, result);
+    }
+    let stats: &EndpointStats = match &threshold.endpoint {
+        None => &result.totals,
+        Some(name) => result
+            .endpoints
+            .iter()
+            .find(|e| &e.name == name)
+            .ok_or_else(|| format!("no data (no request to endpoint '{name}')"))?,
+    };
+    let no_requests = || "no data (no requests)".to_string();
+    match &threshold.metric {
+        Metric::Percentile(p) => {
+            if stats.latency.count == 0 {
+                return Err(no_requests());
+            }
+            match decode(&stats.histogram) {
+                Ok(h) => Ok(h.value_at_quantile(p / 100.0) as f64),
+                Err(e) => Err(format!("no data (stored histogram unreadable: {e})")),
+            }
+        }
+        Metric::MeanLatency if stats.latency.count > 0 => Ok(stats.latency.mean_us),
+        Metric::MaxLatency if stats.latency.count > 0 => Ok(stats.latency.max_us as f64),
+        Metric::MeanLatency | Metric::MaxLatency => Err(no_requests()),
+        Metric::ErrorRate if stats.requests > 0 => {
+            Ok(stats.failures as f64 / stats.requests as f64)
+        }
+        Metric::ErrorRate => Err(no_requests()),
+        Metric::Rps => Ok(stats.rps),
+        Metric::CacheHitRate => stats
+            .cache
+            .hit_rate()
+            .ok_or_else(|| "no data (no response carried a cache hit or miss)".to_string()),
+        Metric::Requests => Ok(stats.requests as f64),
+        Metric::Finding(_) => unreachable!("handled above"),
+    }
+}
+
+/// A finding's figure by name: a value of that name in any finding, or the single value of a
+/// finding of that kind.
+fn finding_value(name: &str, result: &RunResult) -> Result<f64, String> {
+    let by_value = result
+        .findings
+        .iter()
+        .find_map(|f| f.values.get(name).copied());
+    let by_kind = || {
+        result
+            .findings
+            .iter()
+            .find(|f| f.kind == name && f.values.len() == 1)
+            .and_then(|f| f.values.values().next().copied())
+    };
+    by_value
+        .or_else(by_kind)
+        .ok_or_else(|| format!("no value (no analysis of this run produced '{name}')"))
+}
+
+fn display(metric: &Metric, value: f64) -> String {
+    match metric {
+        Metric::Percentile(_) | Metric::MeanLatency | Metric::MaxLatency => format_micros(value),
+        Metric::ErrorRate | Metric::CacheHitRate => percent(value),
+        Metric::Rps => format!("{value:.1}/s"),
+        Metric::Requests => format!("{value:.0}"),
+        Metric::Finding(name) if name.ends_with("_rate") => percent(value),
+        Metric::Finding(_) => format!("{value:.3}"),
+    }
+}
+
+/// 0.00123 → "0.12%", 0.8 → "80.0%".
+fn percent(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    if p != 0.0 && p.abs() < 1.0 {
+        format!("{p:.2}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+#[cfg(test)]
+#[path = "thresholds_tests.rs"]
+mod tests;
