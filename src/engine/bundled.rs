@@ -444,7 +444,10 @@ async fn copy_log(stderr: tokio::process::ChildStderr, path: PathBuf, show_notes
     let mut lines = BufReader::new(stderr).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         if show_notes && line.starts_with("saleshub: ") && !line.starts_with("saleshub: try ") {
-            eprintln!("bundled target: {}", &line["saleshub: ".len()..]);
+            crate::run::term::stderr_line(&format!(
+                "bundled target: {}",
+                &line["saleshub: ".len()..]
+            ));
         }
         if let Some(f) = file.as_mut() {
             let _ = f.write_all(line.as_bytes()).await;

@@ -5,3 +5,4 @@
 //! steps, journeys, pacer, open and throughput models, `EngineContext`) to the request-path work.
 
 pub mod bundled;
+pub mod closed;

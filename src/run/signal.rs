@@ -39,8 +39,9 @@ pub fn installed() -> bool {
 
 fn on_ctrl_c() {
     if PRESSES.fetch_add(1, Ordering::SeqCst) == 0 {
-        eprintln!(
-            "\ninterrupted: stopping the load and writing partial results (Ctrl-C again to exit at once)"
+        // Not eprintln!: the main thread holds the stderr lock (see `run::term`).
+        super::term::stderr_line(
+            "\ninterrupted: stopping the load and writing partial results (Ctrl-C again to exit at once)",
         );
         goose::trigger_killswitch("Ctrl-C");
         if let Ok(current) = CURRENT.lock()
@@ -49,7 +50,7 @@ fn on_ctrl_c() {
             token.cancel();
         }
     } else {
-        eprintln!("\ninterrupted again: exiting without results");
+        super::term::stderr_line("\ninterrupted again: exiting without results");
         // `exit` skips destructors: stop what we started first.
         crate::engine::bundled::kill_all_started();
         std::process::exit(i32::from(Exit::Interrupted.code()));

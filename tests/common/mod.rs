@@ -27,7 +27,7 @@ pub fn repo_root() -> PathBuf {
 /// Counters and knobs shared by the test server's routes.
 #[derive(Default)]
 pub struct ServerState {
-    /// Requests seen, all routes together.
+    /// Requests seen, all routes but `GET /` together.
     pub requests: AtomicU64,
     /// Added delay per request on `/delay`, in microseconds.
     pub delay_us: AtomicU64,
@@ -108,7 +108,11 @@ async fn count(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    state.requests.fetch_add(1, Ordering::SeqCst);
+    // `GET /` is what the reachability check sends: not counted, so scenarios (which use the
+    // other routes) compare exactly.
+    if request.uri().path() != "/" {
+        state.requests.fetch_add(1, Ordering::SeqCst);
+    }
     next.run(request).await
 }
 
@@ -185,16 +189,23 @@ impl Workspace {
 
     /// `stampede run <scenario> --out <ws>/out --quiet <extra...>` in the workspace.
     pub fn run(&self, scenario: &Path, extra: &[&str]) -> Output {
-        Command::new(stampede_exe())
+        self.command(scenario, extra)
+            .output()
+            .expect("run stampede")
+    }
+
+    /// The same command, not started yet (to send it signals).
+    pub fn command(&self, scenario: &Path, extra: &[&str]) -> Command {
+        let mut command = Command::new(stampede_exe());
+        command
             .current_dir(self.path())
             .arg("run")
             .arg(scenario)
             .arg("--out")
             .arg(self.out_dir())
             .arg("--quiet")
-            .args(extra)
-            .output()
-            .expect("run stampede")
+            .args(extra);
+        command
     }
 
     /// Where runs write their results.
@@ -229,4 +240,49 @@ pub fn both(output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
+}
+
+/// A closed-model scenario with one journey of one step, against `base_url`.
+pub fn closed_scenario(base_url: &str, users: u32, duration: &str, step: &str) -> String {
+    format!(
+        r#"name = "t"
+[target]
+url = "{base_url}"
+timeout = "5s"
+[load]
+model = "closed"
+users = {users}
+duration = "{duration}"
+[[journeys]]
+name = "j"
+[[journeys.steps]]
+{step}
+"#
+    )
+}
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// Sends SIGINT to a process (as Ctrl-C in a terminal does to the foreground process).
+pub fn send_sigint(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
 }
