@@ -11,6 +11,7 @@ pub mod engine;
 pub mod metrics;
 pub mod report;
 pub mod results;
+pub mod run;
 pub mod scenario;
 pub mod ui;
 pub mod units;

@@ -1,0 +1,419 @@
+//! The closed model (virtual users) on goose. Goose is only the user scheduler: it starts and stops
+//! users along the scenario's stages (its test plan), and each user loops over one transaction that
+//! runs one journey iteration through our [`JourneyRunner`], which times every request itself in
+//! microseconds over the whole response (goose's own timing is time to first byte, in ms buckets)
+//! and records into our recorder. Per-user state (variables, feeder cursor, rng, local recorders)
+//! lives in goose's session data.
+//!
+//! Goose is configured from code (`initialize_with_config`, never `initialize`, which parses our
+//! argv and can exit the process), with the telnet controller off, quiet, and no metrics, reports
+//! or summaries of its own.
+//!
+//! Stopping: at the end of the measured duration no new iteration starts and those in flight get
+//! a grace period (the request timeout, at most [`MAX_GRACE`]) to finish, so every request the
+//! server saw is recorded; Ctrl-C (the context's token) drops in-flight iterations at once. Either
+//! way goose is stopped with `goose::trigger_killswitch`, repeated while it runs, because goose
+//! clears the killswitch when its run starts.
+//!
+//! Stalls: a virtual user waits for each response, so a stalled server also stalls the load and
+//! plain percentiles understate the stall (coordinated omission). [`stall_warning`] detects it from
+//! the recorded histogram and states the stall's size and the corrected percentiles in the run's
+//! warnings.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use goose::config::{GooseConfiguration, GooseDefault, GooseDefaultType};
+use goose::goose::{GooseUser, Scenario, Transaction, TransactionFunction, TransactionResult};
+use goose::{GooseAttack, GooseError};
+use tokio_util::sync::CancellationToken;
+
+use crate::results::histogram::decode;
+use crate::results::schema::EndpointStats;
+use crate::run::api::{
+    EngineContext, EngineError, EngineSummary, HttpClient, JourneyRunner, LocalRecorder, Recorder,
+    RecorderConfig, UserState,
+};
+use crate::scenario::plan::{LoadModel, UserStage};
+
+/// Longest wait for in-flight iterations at the end of the measured duration.
+pub const MAX_GRACE: Duration = Duration::from_secs(10);
+
+/// Runs the closed model until the stages end or `ctx.cancel` fires.
+pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineError> {
+    let LoadModel::Closed { stages } = &ctx.plan.load.model else {
+        return Err(EngineError::Setup(
+            "run_closed needs a closed-model plan".into(),
+        ));
+    };
+    let warmup = ctx.plan.load.warmup;
+    let measured: Duration = stages.iter().map(|s| s.duration).sum();
+    let (test_plan, rounded) = goose_test_plan(stages, warmup);
+    let mut summary = EngineSummary::default();
+    if rounded {
+        summary.warnings.push(
+            "closed model: goose schedules users in whole seconds, so stage durations were \
+             rounded to the nearest second (the measured duration is exact)"
+                .into(),
+        );
+    }
+
+    let client = HttpClient::new(&ctx.plan.target)?;
+    let endpoints: Vec<(String, String)> = ctx
+        .plan
+        .endpoints()
+        .iter()
+        .map(|(n, m)| (n.to_string(), m.to_string()))
+        .collect();
+    let now = Instant::now();
+    let shared = Arc::new(Shared {
+        runner: JourneyRunner::new(ctx.plan.clone(), client, ctx.base_url.clone()),
+        plan: ctx.plan.clone(),
+        recorder: ctx.recorder.clone(),
+        // Warm-up traffic goes to a recorder that is dropped unread.
+        warmup_recorder: Recorder::new(RecorderConfig {
+            endpoints,
+            hlog_path: None,
+            started: now,
+            open_model: false,
+        }),
+        measure_start: now + warmup,
+        next_user: AtomicUsize::new(0),
+        active: AtomicUsize::new(0),
+        end: CancellationToken::new(),
+        hard: ctx.cancel.child_token(),
+    });
+
+    // End of the measured phase: no new iterations, then a grace period, then drop what is left.
+    let grace = ctx.plan.target.timeout.min(MAX_GRACE);
+    let timer = {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = tokio::time::sleep_until((shared.measure_start + measured).into()) => {}
+                () = shared.hard.cancelled() => {}
+            }
+            shared.end.cancel();
+            tokio::select! {
+                () = tokio::time::sleep(grace) => shared.hard.cancel(),
+                () = shared.hard.cancelled() => {}
+            }
+        })
+    };
+    // Goose clears the killswitch when its run starts: keep pulling it once we are stopping.
+    let killswitch = {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            shared.end.cancelled().await;
+            loop {
+                goose::trigger_killswitch("stampede: stopping the closed model");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+
+    let attack = build_attack(&shared, &ctx.base_url, &test_plan).map_err(goose_error)?;
+    let silenced = crate::run::term::SilencedStdout::new();
+    let result = tokio::select! {
+        result = attack.execute() => result.map(|_| ()).map_err(goose_error),
+        // Goose has no other way out if a user never returns; the grace period bounds ours.
+        () = async { shared.hard.cancelled().await; tokio::time::sleep(MAX_GRACE).await } => Ok(()),
+    };
+    drop(silenced);
+    killswitch.abort();
+    timer.abort();
+    goose::reset_killswitch();
+    shared.recorder.set_load(0.0);
+    result?;
+    Ok(summary)
+}
+
+/// What every goose user shares.
+struct Shared {
+    runner: JourneyRunner,
+    plan: Arc<crate::scenario::Plan>,
+    recorder: Recorder,
+    warmup_recorder: Recorder,
+    measure_start: Instant,
+    next_user: AtomicUsize,
+    active: AtomicUsize,
+    /// The measured duration is over: start no new iteration.
+    end: CancellationToken,
+    /// Drop in-flight iterations (Ctrl-C, or the grace period is over).
+    hard: CancellationToken,
+}
+
+/// One user's state, in goose session data (which must be `Clone`: hence the `Arc`).
+type Slot = Arc<tokio::sync::Mutex<UserSlot>>;
+
+struct UserSlot {
+    state: UserState,
+    measured: LocalRecorder,
+    warmup: LocalRecorder,
+}
+
+fn build_attack(
+    shared: &Arc<Shared>,
+    base_url: &str,
+    test_plan: &str,
+) -> Result<GooseAttack, GooseError> {
+    let on_start = {
+        let shared = shared.clone();
+        transaction(move |user: &mut GooseUser| {
+            let shared = shared.clone();
+            Box::pin(async move {
+                let index = shared.next_user.fetch_add(1, Ordering::Relaxed);
+                let active = shared.active.fetch_add(1, Ordering::Relaxed) + 1;
+                shared.recorder.set_load(active as f64);
+                let mut slot = UserSlot {
+                    state: UserState::new(&shared.plan, index),
+                    measured: shared.recorder.local(),
+                    warmup: shared.warmup_recorder.local(),
+                };
+                if !shared.end.is_cancelled() {
+                    let rec = if Instant::now() < shared.measure_start {
+                        &mut slot.warmup
+                    } else {
+                        &mut slot.measured
+                    };
+                    tokio::select! {
+                        () = shared.runner.run_setup(&mut slot.state, rec) => {}
+                        () = shared.hard.cancelled() => {}
+                    }
+                }
+                let slot: Slot = Arc::new(tokio::sync::Mutex::new(slot));
+                user.set_session_data(slot);
+                Ok(())
+            })
+        })
+        .set_name("setup")
+        .set_on_start()
+    };
+    let iteration = {
+        let shared = shared.clone();
+        transaction(move |user: &mut GooseUser| {
+            let shared = shared.clone();
+            let slot = user.get_session_data::<Slot>().cloned();
+            Box::pin(async move {
+                let Some(slot) = slot else { return Ok(()) };
+                if shared.end.is_cancelled() {
+                    // Goose calls again until it sees the killswitch; do not spin a core meanwhile.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    return Ok(());
+                }
+                let mut slot = slot.lock().await;
+                let slot = &mut *slot;
+                let journey = shared.runner.pick_journey(&mut slot.state);
+                let rec = if Instant::now() < shared.measure_start {
+                    &mut slot.warmup
+                } else {
+                    &mut slot.measured
+                };
+                tokio::select! {
+                    () = shared.runner.run_iteration(&mut slot.state, journey, None, rec) => {}
+                    () = shared.hard.cancelled() => {}
+                }
+                Ok(())
+            })
+        })
+        .set_name("iteration")
+    };
+    let on_stop = {
+        let shared = shared.clone();
+        transaction(move |user: &mut GooseUser| {
+            let shared = shared.clone();
+            let slot = user.get_session_data::<Slot>().cloned();
+            Box::pin(async move {
+                if let Some(slot) = slot {
+                    let mut slot = slot.lock().await;
+                    slot.measured.flush();
+                    slot.warmup.flush();
+                }
+                let active = shared
+                    .active
+                    .fetch_sub(1, Ordering::Relaxed)
+                    .saturating_sub(1);
+                shared.recorder.set_load(active as f64);
+                Ok(())
+            })
+        })
+        .set_name("teardown")
+        .set_on_stop()
+    };
+    let scenario = Scenario::new("stampede")
+        .register_transaction(on_start)
+        .register_transaction(iteration)
+        .register_transaction(on_stop);
+    let attack = GooseAttack::initialize_with_config(GooseConfiguration::default())?
+        .register_scenario(scenario)
+        .set_default(GooseDefault::Host, base_url)?
+        .set_default(GooseDefault::TestPlan, test_plan)?
+        .set_default(GooseDefault::NoTelnet, true)?
+        .set_default(GooseDefault::Quiet, 1)?
+        .set_default(GooseDefault::NoMetrics, true)?
+        .set_default(GooseDefault::NoPrintMetrics, true)?
+        .set_default(GooseDefault::NoErrorSummary, true)?;
+    Ok(*attack)
+}
+
+/// Pins the closure's higher-ranked signature (`for<'r> Fn(&'r mut GooseUser) -> ... + 'r`), which
+/// inference does not find by itself.
+fn transaction<F>(f: F) -> Transaction
+where
+    F: for<'r> Fn(
+            &'r mut GooseUser,
+        ) -> Pin<Box<dyn Future<Output = TransactionResult> + Send + 'r>>
+        + Send
+        + Sync
+        + 'static,
+{
+    let function: TransactionFunction = Arc::new(f);
+    Transaction::new(function)
+}
+
+fn goose_error(e: GooseError) -> EngineError {
+    EngineError::Setup(format!("goose (closed model): {e}"))
+}
+
+/// The stages as goose's test plan (`users,seconds;...`, each step ramping linearly from the
+/// previous level): a jump to a stage's start level is a zero-length step, warm-up holds the
+/// first stage's level, a last step of a few seconds gives goose slack past our own end timer
+/// (which stops it), then all users stop. True when a stage was rounded to whole seconds.
+pub fn goose_test_plan(stages: &[UserStage], warmup: Duration) -> (String, bool) {
+    let mut steps: Vec<(u32, u64)> = Vec::new();
+    let mut rounded = false;
+    let mut secs = |d: Duration| {
+        let s = d.as_secs_f64().round();
+        if (s - d.as_secs_f64()).abs() > 1e-9 {
+            rounded = true;
+        }
+        s as u64
+    };
+    let mut level = 0;
+    if let Some(first) = stages.first()
+        && !warmup.is_zero()
+    {
+        let users = first.start_users.max(first.end_users.min(1));
+        steps.push((users, 0));
+        steps.push((users, secs(warmup)));
+        level = users;
+    }
+    for stage in stages {
+        if stage.start_users != level {
+            steps.push((stage.start_users, 0));
+        }
+        steps.push((stage.end_users, secs(stage.duration).max(1)));
+        level = stage.end_users;
+    }
+    steps.push((level, 5));
+    steps.push((0, 0));
+    let text = steps
+        .iter()
+        .map(|(u, s)| format!("{u},{s}s"))
+        .collect::<Vec<_>>()
+        .join(";");
+    (text, rounded)
+}
+
+/// A warning for `outcome.warnings` when the closed model saw a stall: the longest request is far
+/// above the median (≥ 100 ms and ≥ 20× p50). It names the stall's size and the percentiles
+/// corrected for coordinated omission (HdrHistogram's `clone_correct`, with the median as the
+/// expected interval between a user's requests).
+pub fn stall_warning(totals: &EndpointStats) -> Option<String> {
+    if totals.requests < 10 {
+        return None;
+    }
+    let histogram = decode(&totals.histogram).ok()?;
+    let p50 = histogram.value_at_quantile(0.5).max(1);
+    let max = histogram.max();
+    if max < 100_000 || max < p50.saturating_mul(20) {
+        return None;
+    }
+    let corrected = histogram.clone_correct(p50);
+    let ms = |us: u64| format!("{:.1} ms", us as f64 / 1000.0);
+    Some(format!(
+        "closed model: the target stalled: the longest request took {} (median {}). Virtual users \
+         wait for each response, so the load paused during the stall and the recorded percentiles \
+         understate it (coordinated omission). Corrected for the stall: p99 {} (recorded {}), \
+         p99.9 {} (recorded {}). The open model measures stalls without correction.",
+        ms(max),
+        ms(p50),
+        ms(corrected.value_at_quantile(0.99)),
+        ms(histogram.value_at_quantile(0.99)),
+        ms(corrected.value_at_quantile(0.999)),
+        ms(histogram.value_at_quantile(0.999)),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::histogram::{encode, new_latency_histogram, summarize};
+
+    fn stage(secs: u64, start: u32, end: u32) -> UserStage {
+        UserStage {
+            duration: Duration::from_secs(secs),
+            start_users: start,
+            end_users: end,
+        }
+    }
+
+    #[test]
+    fn stages_map_to_a_goose_test_plan() {
+        let stages = [
+            stage(60, 20, 20),
+            stage(30, 20, 100),
+            stage(300, 100, 100),
+            stage(30, 100, 0),
+        ];
+        let (plan, rounded) = goose_test_plan(&stages, Duration::ZERO);
+        assert_eq!(plan, "20,0s;20,60s;100,30s;100,300s;0,30s;0,5s;0,0s");
+        assert!(!rounded);
+    }
+
+    #[test]
+    fn warmup_holds_the_first_level_and_odd_durations_round() {
+        let (plan, rounded) = goose_test_plan(&[stage(10, 5, 5)], Duration::from_millis(2500));
+        assert_eq!(plan, "5,0s;5,3s;5,10s;5,5s;0,0s");
+        assert!(rounded);
+        let (plan, _) = goose_test_plan(&[stage(10, 0, 8)], Duration::ZERO);
+        assert_eq!(plan, "8,10s;8,5s;0,0s");
+    }
+
+    fn totals(values: &[u64]) -> EndpointStats {
+        let mut h = new_latency_histogram();
+        for v in values {
+            h.record(*v).expect("in range");
+        }
+        EndpointStats {
+            name: "total".into(),
+            method: None,
+            requests: h.len(),
+            successes: h.len(),
+            failures: 0,
+            rps: 0.0,
+            bytes_received: 0,
+            bytes_sent: 0,
+            status_counts: Default::default(),
+            errors: Vec::new(),
+            latency: summarize(&h),
+            histogram: encode(&h).expect("encode"),
+            send_latency: None,
+            send_histogram: None,
+            cache: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_stall_is_named_with_its_size_and_corrected_percentiles() {
+        let mut values = vec![1_000; 999];
+        values.push(1_000_000);
+        let warning = stall_warning(&totals(&values)).expect("a stall");
+        assert!(warning.contains("took 1000."), "{warning}");
+        assert!(warning.contains("Corrected"), "{warning}");
+        assert!(stall_warning(&totals(&[1_000; 1000])).is_none());
+    }
+}

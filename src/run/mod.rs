@@ -1,0 +1,335 @@
+//! `stampede run`: plan → target → engine → results → thresholds → exit code, and Ctrl-C.
+//!
+//! The steps, each knowing only the one before it: load and validate the scenario (an invalid one
+//! sends nothing, exit 2); apply the command line's overrides; start the bundled SalesHub or check
+//! that the target URL answers (unreachable: a clear message and exit 3 within seconds, no results
+//! written); create the run directory; start the recorder, resource sampler, cache scraper and
+//! progress display; run the engine for the load model until its stages end or Ctrl-C; build the
+//! RunResult, evaluate the thresholds, write `results.json`, print the summary and the path; stop
+//! what we started; map the outcome to an exit code ([`decide_exit`]).
+
+pub mod api;
+pub mod outdir;
+pub mod overrides;
+pub mod reach;
+pub mod shims;
+pub mod signal;
+pub mod term;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::Exit;
+use crate::engine::bundled::{BundledOptions, BundledTarget};
+use crate::engine::closed::{run_closed, stall_warning};
+use crate::results::RunResult;
+use crate::results::schema::{GeneratorHealth, Outcome, OutcomeStatus, TargetInfo};
+use crate::scenario::Plan;
+use crate::scenario::plan::{LoadModel, TargetKind};
+use api::{
+    CacheScraper, EngineContext, ProgressDisplay, Recorder, RecorderConfig, ResourceSampler,
+    ResultInputs, build_result, evaluate, print_summary, run_open, run_throughput, write_results,
+};
+
+/// What `stampede run` was asked to do, free of clap.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub scenario: PathBuf,
+    /// The run directory; default `reports/<scenario>-<YYYYmmdd-HHMMSS>/`.
+    pub out: Option<PathBuf>,
+    /// Replaces the measured duration (stages are scaled to it).
+    pub duration: Option<Duration>,
+    /// No live progress.
+    pub quiet: bool,
+    /// Replaces the scenario's target by this URL.
+    pub target: Option<String>,
+    /// The `stampede` binary that serves the bundled SalesHub (`current_exe()` in the CLI).
+    pub exe: PathBuf,
+}
+
+/// Why a run stopped before it could produce results. Each maps to an exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Unreachable(#[from] reach::Unreachable),
+    #[error("{0}")]
+    Bundled(#[from] crate::engine::bundled::BundledError),
+    #[error("{0}")]
+    Engine(#[from] api::EngineError),
+    #[error("cannot write the results: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("interrupted before the load started: nothing was measured")]
+    InterruptedEarly,
+}
+
+impl RunError {
+    /// The exit code for this error (DESIGN.md, "Exit codes").
+    pub fn exit(&self) -> Exit {
+        match self {
+            RunError::Usage(_) => Exit::Usage,
+            RunError::Unreachable(_)
+            | RunError::Bundled(_)
+            | RunError::Engine(_)
+            | RunError::Io(_) => Exit::Invalid,
+            RunError::InterruptedEarly => Exit::Interrupted,
+        }
+    }
+}
+
+/// A finished run: its result (already written) and where.
+#[derive(Debug)]
+pub struct Finished {
+    pub result: RunResult,
+    pub results_path: PathBuf,
+}
+
+/// Runs a validated plan. `cancel` is the Ctrl-C token ([`signal::install`]); `err` gets notes
+/// and the progress of the bundled target's start.
+pub async fn run_plan(
+    plan: Plan,
+    options: &RunOptions,
+    cancel: CancellationToken,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Finished, RunError> {
+    let plan = Arc::new(overrides::apply(plan, options)?);
+
+    // The target: started by us, or checked before any load.
+    let mut bundled = None;
+    let (base_url, target_info, target_pid) = match &plan.target.kind {
+        TargetKind::Bundled(spec) => {
+            let mut bundled_options = BundledOptions::new(options.exe.clone(), spec.clone());
+            bundled_options.show_notes = !options.quiet;
+            if !options.quiet {
+                let _ = writeln!(
+                    err,
+                    "starting the bundled SalesHub (data in '{}'; seeding it the first time can take a minute)",
+                    bundled_options.data_dir.display()
+                );
+            }
+            let target = BundledTarget::start(&bundled_options, &cancel)
+                .await
+                .map_err(|e| match e {
+                    crate::engine::bundled::BundledError::Interrupted => RunError::InterruptedEarly,
+                    e => RunError::Bundled(e),
+                })?;
+            let info = TargetInfo {
+                url: target.base_url().to_string(),
+                bundled: true,
+                cache_backend: Some(target.cache_backend().to_string()),
+                notes: target.notes().to_vec(),
+            };
+            for note in target.notes() {
+                let _ = writeln!(err, "note: {note}");
+            }
+            let url = target.base_url().to_string();
+            let pid = Some(target.pid());
+            bundled = Some(target);
+            (url, info, pid)
+        }
+        TargetKind::Url { base_url } => {
+            tokio::select! {
+                reached = reach::check_reachable(base_url, plan.target.timeout) => reached?,
+                () = cancel.cancelled() => return Err(RunError::InterruptedEarly),
+            }
+            let info = TargetInfo {
+                url: base_url.clone(),
+                bundled: false,
+                cache_backend: None,
+                notes: Vec::new(),
+            };
+            (base_url.clone(), info, plan.target.pid)
+        }
+    };
+
+    let dir = outdir::prepare(options.out.as_deref(), &plan.name)?;
+    let warmup = plan.load.warmup;
+    let planned = plan.load.duration();
+    let measure_start = Instant::now() + warmup;
+    let started_at = SystemTime::now() + warmup;
+    let recorder = Recorder::new(RecorderConfig {
+        endpoints: plan
+            .endpoints()
+            .iter()
+            .map(|(n, m)| (n.to_string(), m.to_string()))
+            .collect(),
+        hlog_path: Some(dir.join("latency.hlog")),
+        started: measure_start,
+        open_model: matches!(plan.load.model, LoadModel::Open { .. }),
+    });
+    let ticker = recorder.start_ticker();
+    let sampler = ResourceSampler::start(target_pid, measure_start);
+    let scraper = CacheScraper::start(&base_url, &plan.cache, measure_start);
+    let progress = ProgressDisplay::start(recorder.clone(), warmup + planned, options.quiet);
+
+    let ctx = EngineContext {
+        plan: plan.clone(),
+        base_url: base_url.clone(),
+        recorder: recorder.clone(),
+        cancel: cancel.clone(),
+    };
+    let engine = match plan.load.model {
+        LoadModel::Open { .. } => run_open(&ctx).await,
+        LoadModel::Closed { .. } => run_closed(&ctx).await,
+        LoadModel::Throughput { .. } => run_throughput(&ctx).await,
+    };
+    let ended = Instant::now();
+    let ended_at = SystemTime::now();
+    drop(ctx);
+    progress.finish();
+    let resources = sampler.stop().await;
+    let server_cache = match scraper {
+        Some(scraper) => scraper.stop().await,
+        None => None,
+    };
+    ticker.abort();
+    let recorded = recorder.finish();
+    let summary = engine?;
+
+    let interrupted = cancel.is_cancelled();
+    let duration = ended.saturating_duration_since(measure_start).min(planned);
+    let mut outcome = Outcome {
+        status: if interrupted {
+            OutcomeStatus::Interrupted
+        } else {
+            OutcomeStatus::Completed
+        },
+        reasons: if interrupted {
+            vec![format!(
+                "interrupted by Ctrl-C after {:.1} s of {:.1} s",
+                duration.as_secs_f64(),
+                planned.as_secs_f64()
+            )]
+        } else {
+            Vec::new()
+        },
+        warnings: summary.warnings,
+    };
+    outcome.warnings.extend(target_info.notes.iter().cloned());
+    let mut result = build_result(ResultInputs {
+        plan: &plan,
+        scenario_file: Some(options.scenario.display().to_string()),
+        target: target_info,
+        started_at,
+        ended_at,
+        duration,
+        recorded,
+        resources,
+        server_cache,
+        outcome,
+    });
+    if matches!(plan.load.model, LoadModel::Closed { .. })
+        && let Some(warning) = stall_warning(&result.totals)
+    {
+        result.outcome.warnings.push(warning);
+    }
+    if !interrupted {
+        let reasons = generator_reasons(&result.generator);
+        if !reasons.is_empty() {
+            result.outcome.status = OutcomeStatus::Invalid;
+            result.outcome.reasons.extend(reasons);
+        }
+    }
+    result.thresholds = evaluate(&plan.thresholds, &result);
+    let results_path = write_results(&dir, &result, &plan)?;
+
+    let _ = print_summary(&result, out);
+    for warning in &result.outcome.warnings {
+        let _ = writeln!(err, "warning: {}", plan.redact(warning));
+    }
+    for reason in &result.outcome.reasons {
+        let _ = writeln!(
+            err,
+            "{}: {}",
+            status_word(result.outcome.status),
+            plan.redact(reason)
+        );
+    }
+    for t in &result.thresholds {
+        let scope = t.endpoint.as_deref().unwrap_or("run");
+        let mark = if t.passed { "pass" } else { "FAIL" };
+        let _ = writeln!(
+            out,
+            "threshold {mark}: {} ({scope}): {}",
+            t.expression, t.observed_display
+        );
+    }
+    let _ = writeln!(out, "results: {}", results_path.display());
+    if let Some(target) = bundled {
+        target.stop(Duration::from_secs(5)).await;
+    }
+    Ok(Finished {
+        result,
+        results_path,
+    })
+}
+
+fn status_word(status: OutcomeStatus) -> &'static str {
+    match status {
+        OutcomeStatus::Completed => "completed",
+        OutcomeStatus::Interrupted => "interrupted",
+        OutcomeStatus::Invalid => "invalid",
+    }
+}
+
+/// Why the generator's own health makes the run invalid: it stayed above its CPU limit, or it
+/// dropped more than 1% of the scheduled starts (open model).
+pub fn generator_reasons(health: &GeneratorHealth) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if health.cpu_limit_percent > 0.0 && health.cpu_mean_percent > health.cpu_limit_percent {
+        reasons.push(format!(
+            "the load generator was saturated: mean CPU {:.0}% of the machine, above the {:.0}% \
+             limit, so the load it reports is understated",
+            health.cpu_mean_percent, health.cpu_limit_percent
+        ));
+    }
+    if health.scheduled > 0 && health.dropped as f64 > 0.01 * health.scheduled as f64 {
+        reasons.push(format!(
+            "{} of {} scheduled starts ({:.1}%) were dropped (in-flight cap reached): more than 1%",
+            health.dropped,
+            health.scheduled,
+            100.0 * health.dropped as f64 / health.scheduled as f64
+        ));
+    }
+    reasons
+}
+
+/// The exit code of a finished run: 130 interrupted, 3 invalid, 1 a threshold failed, else 0.
+pub fn decide_exit(result: &RunResult) -> Exit {
+    match result.outcome.status {
+        OutcomeStatus::Interrupted => Exit::Interrupted,
+        OutcomeStatus::Invalid => Exit::Invalid,
+        OutcomeStatus::Completed if result.thresholds.iter().any(|t| !t.passed) => Exit::Failed,
+        OutcomeStatus::Completed => Exit::Passed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn health(cpu: f64, scheduled: u64, dropped: u64) -> GeneratorHealth {
+        GeneratorHealth {
+            cpu_mean_percent: cpu,
+            cpu_max_percent: cpu,
+            cpu_limit_percent: 90.0,
+            scheduled,
+            dropped,
+            schedule_lag: None,
+        }
+    }
+
+    #[test]
+    fn a_saturated_or_dropping_generator_invalidates_the_run() {
+        assert!(generator_reasons(&health(50.0, 1000, 10)).is_empty());
+        assert_eq!(generator_reasons(&health(95.0, 0, 0)).len(), 1);
+        let reasons = generator_reasons(&health(10.0, 1000, 11));
+        assert!(reasons[0].contains("1.1%"), "{reasons:?}");
+    }
+}
