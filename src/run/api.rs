@@ -15,10 +15,7 @@
 //! pub use crate::ui::ProgressDisplay;
 //! ```
 
-pub use super::shims::rec::{
-    CacheScraper, LocalRecorder, ProgressDisplay, Recorded, Recorder, RecorderConfig,
-    ResourceSampler, ResultInputs, build_result, evaluate, print_summary, write_results,
-};
+pub use crate::metrics::{LocalRecorder, Recorder, RecorderConfig};
 pub use super::shims::req::{
     EngineContext, EngineError, EngineSummary, HttpClient, JourneyRunner, UserState, run_open,
     run_throughput,

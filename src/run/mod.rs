@@ -30,10 +30,11 @@ use crate::results::RunResult;
 use crate::results::schema::{GeneratorHealth, Outcome, OutcomeStatus, TargetInfo};
 use crate::scenario::Plan;
 use crate::scenario::plan::{LoadModel, TargetKind};
-use api::{
-    CacheScraper, EngineContext, ProgressDisplay, Recorder, RecorderConfig, ResourceSampler,
-    ResultInputs, build_result, evaluate, print_summary, run_open, run_throughput, write_results,
-};
+use crate::metrics::{CacheScraper, Recorder, RecorderConfig, ResourceSampler, ScrapeConfig};
+use crate::report::write_summary;
+use crate::results::{ResultInputs, build_result, detect_environment, write_results};
+use crate::ui::{LoadUnit, ProgressDisplay, ProgressMode};
+use api::{EngineContext, run_open, run_throughput};
 
 /// What `stampede run` was asked to do, free of clap.
 #[derive(Debug, Clone)]
@@ -164,9 +165,17 @@ pub async fn run_plan(
         open_model: matches!(plan.load.model, LoadModel::Open { .. }),
     });
     let ticker = recorder.start_ticker();
-    let sampler = ResourceSampler::start(target_pid, measure_start);
-    let scraper = CacheScraper::start(&base_url, &plan.cache, measure_start);
-    let progress = ProgressDisplay::start(recorder.clone(), warmup + planned, options.quiet);
+    let sampler = ResourceSampler::start(measure_start, target_pid);
+    let scraper = match ScrapeConfig::from_spec(&base_url, &plan.cache, measure_start) {
+        Some(config) => Some(CacheScraper::start(config).await),
+        None => None,
+    };
+    let progress = ProgressDisplay::start(
+        recorder.clone(),
+        warmup + planned,
+        LoadUnit::of(&plan.load.model),
+        ProgressMode::detect(options.quiet),
+    );
 
     let ctx = EngineContext {
         plan: plan.clone(),
@@ -183,63 +192,56 @@ pub async fn run_plan(
     let ended_at = SystemTime::now();
     drop(ctx);
     progress.finish();
-    let resources = sampler.stop().await;
+    let resources = sampler.stop();
+    let mut warnings = Vec::new();
     let server_cache = match scraper {
-        Some(scraper) => scraper.stop().await,
+        Some(scraper) => match scraper.stop().await {
+            Ok(cache) => Some(cache),
+            Err(error) => {
+                warnings.push(format!("server-side cache counters unavailable: {error}"));
+                None
+            }
+        },
         None => None,
     };
-    ticker.abort();
-    let recorded = recorder.finish();
-    let summary = engine?;
-
     let interrupted = cancel.is_cancelled();
     let duration = ended.saturating_duration_since(measure_start).min(planned);
-    let mut outcome = Outcome {
-        status: if interrupted {
-            OutcomeStatus::Interrupted
-        } else {
-            OutcomeStatus::Completed
-        },
-        reasons: if interrupted {
-            vec![format!(
-                "interrupted by Ctrl-C after {:.1} s of {:.1} s",
-                duration.as_secs_f64(),
-                planned.as_secs_f64()
-            )]
-        } else {
-            Vec::new()
-        },
-        warnings: summary.warnings,
-    };
-    outcome.warnings.extend(target_info.notes.iter().cloned());
+    let recorded = recorder.finish_at(duration);
+    ticker.abort();
+    let summary = engine?;
+    warnings.extend(summary.warnings);
+    warnings.extend(target_info.notes.iter().cloned());
+    if interrupted {
+        warnings.push(format!(
+            "interrupted by Ctrl-C after {:.1} s of {:.1} s",
+            duration.as_secs_f64(),
+            planned.as_secs_f64()
+        ));
+    }
     let mut result = build_result(ResultInputs {
         plan: &plan,
-        scenario_file: Some(options.scenario.display().to_string()),
+        recorded,
         target: target_info,
+        environment: detect_environment(),
         started_at,
         ended_at,
-        duration,
-        recorded,
+        duration: Some(duration),
+        interrupted,
+        invalid_reasons: Vec::new(),
+        warnings,
         resources,
         server_cache,
-        outcome,
-    });
+    })
+    .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
     if matches!(plan.load.model, LoadModel::Closed { .. })
         && let Some(warning) = stall_warning(&result.totals)
     {
         result.outcome.warnings.push(warning);
     }
-    if !interrupted {
-        let reasons = generator_reasons(&result.generator);
-        if !reasons.is_empty() {
-            result.outcome.status = OutcomeStatus::Invalid;
-            result.outcome.reasons.extend(reasons);
-        }
-    }
-    result.thresholds = evaluate(&plan.thresholds, &result);
-    let results_path = write_results(&dir, &result, &plan)?;
+    let results_path = write_results(&dir, &result, &plan)
+        .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
 
-    let _ = print_summary(&result, out);
+    let _ = write_summary(out, &result);
     for warning in &result.outcome.warnings {
         let _ = writeln!(err, "warning: {}", plan.redact(warning));
     }

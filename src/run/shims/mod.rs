@@ -4,5 +4,4 @@
 //! recorder and results (`src/metrics/`, `src/results/`, `src/report/terminal.rs`, `src/ui/`).
 //! Only `crate::run::api` imports from here.
 
-pub mod rec;
 pub mod req;
