@@ -14,6 +14,7 @@
 //! carry secrets.
 
 use std::error::Error as StdError;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -28,6 +29,7 @@ use hyper_util::rt::TokioExecutor;
 use tower_service::Service;
 
 use super::context::EngineError;
+use super::gate::{Admission, ConnGate};
 use crate::results::schema::ErrorKind;
 
 /// The request body type sent by the engine.
@@ -41,6 +43,7 @@ pub struct HttpClient {
     pooled: Client<Connector, Body>,
     connector: Connector,
     timeout: Duration,
+    gate: Option<Arc<ConnGate>>,
 }
 
 /// A response read to its end.
@@ -109,7 +112,24 @@ impl HttpClient {
             pooled,
             connector,
             timeout,
+            gate: None,
         })
+    }
+
+    /// Makes pooled sends wait for a slot of a [`ConnGate`] of `cap` (the open model's
+    /// connection policy); sends on a user's own [`Conn`] never wait.
+    pub fn with_gate(mut self, cap: usize) -> Self {
+        self.gate = Some(ConnGate::new(cap));
+        self
+    }
+
+    /// Waits for the gate, when there is one, before a pooled send; hold the admission until the
+    /// response is read.
+    pub async fn admit(&self) -> Option<Admission> {
+        match &self.gate {
+            Some(gate) => Some(gate.admit().await),
+            None => None,
+        }
     }
 
     /// The per-request timeout.

@@ -3,10 +3,17 @@
 
 pub mod client;
 pub mod context;
+pub mod gate;
 pub mod journey;
+mod lane;
+pub mod open;
+pub mod pacer;
 pub mod recorder_shim;
 pub mod step;
+pub mod throughput;
 
+#[cfg(test)]
+mod model_tests;
 #[cfg(test)]
 mod req_tests;
 #[cfg(test)]

@@ -261,9 +261,16 @@ impl PreparedStep {
             }
         };
         sample.bytes_out = bytes_out;
+        // The open model's pooled sends may queue for a connection (see `gate`): the send is
+        // timed from when the request really goes out.
+        let admission = match conn {
+            None => client.admit().await,
+            Some(_) => None,
+        };
         let sent = Instant::now();
         let result = client.send(conn, req, self.needs_body).await;
         let done = Instant::now();
+        drop(admission);
         let send_us = micros(done - sent);
         sample.latency_us = intended.map_or(send_us, |i| micros(done.saturating_duration_since(i)));
         if open_model || intended.is_some() {

@@ -27,6 +27,8 @@ pub struct Seen {
     pub echoed: Mutex<Vec<String>>,
     /// Every Authorization header seen by `/me`.
     pub auth: Mutex<Vec<String>>,
+    /// When each `/hello` and `/stall` request arrived.
+    pub times: Mutex<Vec<Instant>>,
     /// `/stall` answers only after this instant.
     pub stall_until: Mutex<Option<Instant>>,
 }
@@ -67,6 +69,9 @@ async fn count(
         .unwrap()
         .entry(req.uri().path().to_string())
         .or_default() += 1;
+    if matches!(req.uri().path(), "/hello" | "/stall") {
+        seen.times.lock().unwrap().push(Instant::now());
+    }
     req
 }
 
