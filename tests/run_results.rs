@@ -34,7 +34,6 @@ fn results_round_trip_through_run_result() {
 }
 
 #[test]
-#[ignore = "needs engine merge"]
 fn results_validate_against_the_schema_and_the_hlog_is_written() {
     let (_server, ws) = one_run();
     let schema_text =

@@ -45,7 +45,7 @@ pub const MAX_GRACE: Duration = Duration::from_secs(10);
 /// Runs the closed model until the stages end or `ctx.cancel` fires.
 pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineError> {
     let LoadModel::Closed { stages } = &ctx.plan.load.model else {
-        return Err(EngineError::Setup(
+        return Err(EngineError::Prepare(
             "run_closed needs a closed-model plan".into(),
         ));
     };
@@ -61,7 +61,13 @@ pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineErro
         );
     }
 
-    let client = HttpClient::new(&ctx.plan.target)?;
+    let most_users = stages
+        .iter()
+        .map(|s| s.start_users.max(s.end_users))
+        .max()
+        .unwrap_or(1)
+        .max(1) as usize;
+    let client = HttpClient::new(ctx.plan.target.timeout, most_users)?;
     let endpoints: Vec<(String, String)> = ctx
         .plan
         .endpoints()
@@ -70,8 +76,7 @@ pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineErro
         .collect();
     let now = Instant::now();
     let shared = Arc::new(Shared {
-        runner: JourneyRunner::new(ctx.plan.clone(), client, ctx.base_url.clone()),
-        plan: ctx.plan.clone(),
+        runner: JourneyRunner::new(ctx.plan.clone(), client, &ctx.base_url)?,
         recorder: ctx.recorder.clone(),
         // Warm-up traffic goes to a recorder that is dropped unread.
         warmup_recorder: Recorder::new(RecorderConfig {
@@ -80,9 +85,10 @@ pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineErro
             started: now,
             open_model: false,
         }),
-        measure_start: now + warmup,
+        measure_start: ctx.recorder.started().max(now),
         next_user: AtomicUsize::new(0),
         active: AtomicUsize::new(0),
+        iterating: AtomicUsize::new(0),
         end: CancellationToken::new(),
         hard: ctx.cancel.child_token(),
     });
@@ -108,6 +114,11 @@ pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineErro
         let shared = shared.clone();
         tokio::spawn(async move {
             shared.end.cancelled().await;
+            // Goose drops the users' futures when its killswitch fires: let the iterations in
+            // flight finish (bounded by the grace period) so every request sent is recorded.
+            while shared.iterating.load(Ordering::SeqCst) > 0 && !shared.hard.is_cancelled() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
             loop {
                 goose::trigger_killswitch("stampede: stopping the closed model");
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -131,15 +142,32 @@ pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineErro
     Ok(summary)
 }
 
+/// Counts an iteration in flight for as long as it lives.
+struct Running<'a>(&'a AtomicUsize);
+
+impl<'a> Running<'a> {
+    fn enter(counter: &'a AtomicUsize) -> Running<'a> {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Running(counter)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// What every goose user shares.
 struct Shared {
     runner: JourneyRunner,
-    plan: Arc<crate::scenario::Plan>,
     recorder: Recorder,
     warmup_recorder: Recorder,
     measure_start: Instant,
     next_user: AtomicUsize,
     active: AtomicUsize,
+    /// Iterations running right now (the end waits for them before stopping goose).
+    iterating: AtomicUsize,
     /// The measured duration is over: start no new iteration.
     end: CancellationToken,
     /// Drop in-flight iterations (Ctrl-C, or the grace period is over).
@@ -169,7 +197,7 @@ fn build_attack(
                 let active = shared.active.fetch_add(1, Ordering::Relaxed) + 1;
                 shared.recorder.set_load(active as f64);
                 let mut slot = UserSlot {
-                    state: UserState::new(&shared.plan, index),
+                    state: shared.runner.user(index as u64),
                     measured: shared.recorder.local(),
                     warmup: shared.warmup_recorder.local(),
                 };
@@ -180,7 +208,7 @@ fn build_attack(
                         &mut slot.measured
                     };
                     tokio::select! {
-                        () = shared.runner.run_setup(&mut slot.state, rec) => {}
+                        _ = shared.runner.run_setup(&mut slot.state, rec) => {}
                         () = shared.hard.cancelled() => {}
                     }
                 }
@@ -199,6 +227,9 @@ fn build_attack(
             let slot = user.get_session_data::<Slot>().cloned();
             Box::pin(async move {
                 let Some(slot) = slot else { return Ok(()) };
+                // Counted before the check, so the killswitch (which waits for zero) never cuts an
+                // iteration that started before the end.
+                let _running = Running::enter(&shared.iterating);
                 if shared.end.is_cancelled() {
                     // Goose calls again until it sees the killswitch; do not spin a core meanwhile.
                     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -213,9 +244,12 @@ fn build_attack(
                     &mut slot.measured
                 };
                 tokio::select! {
-                    () = shared.runner.run_iteration(&mut slot.state, journey, None, rec) => {}
+                    _ = shared.runner.run_iteration(&mut slot.state, journey, None, rec) => {}
                     () = shared.hard.cancelled() => {}
                 }
+                // Hand the iteration's samples over now: goose may keep the user (and its
+                // recorder) alive past the end of the run, and windows stay on time.
+                rec.flush();
                 Ok(())
             })
         })
@@ -275,7 +309,7 @@ where
 }
 
 fn goose_error(e: GooseError) -> EngineError {
-    EngineError::Setup(format!("goose (closed model): {e}"))
+    EngineError::Prepare(format!("goose (closed model): {e}"))
 }
 
 /// The stages as goose's test plan (`users,seconds;...`, each step ramping linearly from the

@@ -1,8 +1,22 @@
 //! The load engine: open model (own pacer), closed model (goose), throughput model, and the launcher of
-//! the bundled target.
-//!
-//! Owners: `bundled.rs` and `closed.rs` belong to the run orchestration; the request path (client,
-//! steps, journeys, pacer, open and throughput models, `EngineContext`) to the request-path work.
+//! the bundled target. The request path (client, steps, journeys, pacer, open and throughput models,
+//! `EngineContext`) is shared by all three models.
 
 pub mod bundled;
+pub mod client;
 pub mod closed;
+pub mod context;
+pub mod gate;
+pub mod journey;
+mod lane;
+pub mod open;
+pub mod pacer;
+pub mod step;
+pub mod throughput;
+
+#[cfg(test)]
+mod model_tests;
+#[cfg(test)]
+mod req_tests;
+#[cfg(test)]
+mod test_server;

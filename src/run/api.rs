@@ -15,8 +15,9 @@
 //! pub use crate::ui::ProgressDisplay;
 //! ```
 
+pub use crate::engine::client::HttpClient;
+pub use crate::engine::context::{EngineContext, EngineError, EngineSummary};
+pub use crate::engine::journey::{JourneyRunner, UserState};
+pub use crate::engine::open::run_open;
+pub use crate::engine::throughput::run_throughput;
 pub use crate::metrics::{LocalRecorder, Recorder, RecorderConfig};
-pub use super::shims::req::{
-    EngineContext, EngineError, EngineSummary, HttpClient, JourneyRunner, UserState, run_open,
-    run_throughput,
-};

@@ -12,7 +12,6 @@ pub mod api;
 pub mod outdir;
 pub mod overrides;
 pub mod reach;
-pub mod shims;
 pub mod signal;
 pub mod term;
 
@@ -26,13 +25,13 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::Exit;
 use crate::engine::bundled::{BundledOptions, BundledTarget};
 use crate::engine::closed::{run_closed, stall_warning};
-use crate::results::RunResult;
-use crate::results::schema::{GeneratorHealth, Outcome, OutcomeStatus, TargetInfo};
-use crate::scenario::Plan;
-use crate::scenario::plan::{LoadModel, TargetKind};
 use crate::metrics::{CacheScraper, Recorder, RecorderConfig, ResourceSampler, ScrapeConfig};
 use crate::report::write_summary;
+use crate::results::RunResult;
+use crate::results::schema::{GeneratorHealth, OutcomeStatus, TargetInfo};
 use crate::results::{ResultInputs, build_result, detect_environment, write_results};
+use crate::scenario::Plan;
+use crate::scenario::plan::{LoadModel, TargetKind};
 use crate::ui::{LoadUnit, ProgressDisplay, ProgressMode};
 use api::{EngineContext, run_open, run_throughput};
 
@@ -198,7 +197,7 @@ pub async fn run_plan(
         Some(scraper) => match scraper.stop().await {
             Ok(cache) => Some(cache),
             Err(error) => {
-                warnings.push(format!("server-side cache counters unavailable: {error}"));
+                warnings.push(error.to_string());
                 None
             }
         },

@@ -144,7 +144,7 @@ fn example_round_trips_to_the_expected_plan() {
     let users = &plan.feeders["users"];
     assert_eq!(
         (users.columns.len(), users.rows.len(), users.order),
-        (2, 3, FeederOrder::Sequential)
+        (4, 21, FeederOrder::Sequential)
     );
 
     let names: Vec<(&str, u32, bool)> = plan

@@ -1,0 +1,56 @@
+//! What every engine is given (the plan, where to send, where to record, when to stop) and what it
+//! hands back. Request failures are not errors here: they are recorded as samples. An
+//! [`EngineError`] means the engine could not run at all.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::metrics::Recorder;
+use crate::scenario::Plan;
+
+/// The inputs of one engine run.
+#[derive(Clone)]
+pub struct EngineContext {
+    pub plan: Arc<Plan>,
+    /// The target's base URL without a trailing slash (for a bundled target, the address SalesHub
+    /// printed); step paths are appended to it.
+    pub base_url: String,
+    pub recorder: Recorder,
+    /// Fired on Ctrl-C: engines stop promptly, dropping what is in flight.
+    pub cancel: CancellationToken,
+}
+
+/// What an engine did, beside what it recorded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EngineSummary {
+    /// Measured time actually run (shorter than planned when cancelled).
+    pub measured: Duration,
+    /// Open model: starts scheduled during the measured time (also given to the recorder).
+    pub scheduled: u64,
+    /// Open model: scheduled starts not issued because `max_in_flight` was reached.
+    pub dropped: u64,
+    /// Journey iterations completed during the measured time (setup and warm-up excluded).
+    pub iterations: u64,
+    /// True when `cancel` fired before the planned end.
+    pub cancelled: bool,
+    /// Things the user should know (e.g. a setup journey that failed), already free of secrets.
+    pub warnings: Vec<String>,
+}
+
+/// Why an engine could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("'{url}' is not a usable base URL: {reason}")]
+    BadBaseUrl { url: String, reason: String },
+    #[error("cannot set up TLS for https targets: {0}")]
+    Tls(String),
+    #[error("cannot prepare the scenario: {0}")]
+    Prepare(String),
+    #[error("the {engine} engine cannot run a '{model}' load model")]
+    WrongModel {
+        engine: &'static str,
+        model: &'static str,
+    },
+}

@@ -1,0 +1,74 @@
+//! Lanes: how the open and throughput models spread concurrent journeys over the runtime without a
+//! recorder per journey. A lane is one task owning one `LocalRecorder` and polling many journeys at
+//! once (a `FuturesUnordered`), like one wrk thread driving many connections. There are as many
+//! lanes as runtime worker threads, so recording never contends: the mutex around a lane's recorder
+//! is only ever taken by that lane's own task.
+
+use std::sync::Mutex;
+
+use super::step::SampleSink;
+use crate::metrics::LocalRecorder;
+use crate::metrics::Sample;
+
+/// One lane per runtime worker thread.
+pub(crate) fn lane_count() -> usize {
+    tokio::runtime::Handle::try_current()
+        .map(|h| h.metrics().num_workers())
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// A lane's recorder as seen by one of its journeys; `on: false` discards (warm-up).
+pub(crate) struct LaneSink<'a> {
+    pub rec: &'a Mutex<LocalRecorder>,
+    pub on: bool,
+}
+
+impl SampleSink for LaneSink<'_> {
+    fn record(&mut self, sample: &Sample) {
+        if self.on {
+            self.rec
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .record(sample);
+        }
+    }
+}
+
+/// What the open and throughput models do before any load: build the runner, run the setup
+/// journeys once (recorded: they are real requests), and return the variables every arrival or
+/// worker starts from, plus a warning when the setup failed.
+pub(crate) async fn prepare(
+    ctx: &super::context::EngineContext,
+    pool_size: usize,
+    gate: Option<usize>,
+) -> Result<
+    (
+        std::sync::Arc<super::journey::JourneyRunner>,
+        super::journey::Variables,
+        Vec<String>,
+    ),
+    super::context::EngineError,
+> {
+    let mut client = super::client::HttpClient::new(ctx.plan.target.timeout, pool_size)?;
+    if let Some(cap) = gate {
+        client = client.with_gate(cap);
+    }
+    let runner = super::journey::JourneyRunner::new(ctx.plan.clone(), client, &ctx.base_url)?;
+    let mut warnings = Vec::new();
+    let mut setup_user = runner.user(0).with_own_connection();
+    let mut rec = ctx.recorder.local();
+    let report = tokio::select! {
+        r = runner.run_setup(&mut setup_user, &mut rec) => r,
+        _ = ctx.cancel.cancelled() => Default::default(),
+    };
+    rec.flush();
+    if report.failures > 0 {
+        warnings.push(format!(
+            "the setup journeys failed ({} of {} requests): steps using what they extract will fail",
+            report.failures, report.requests
+        ));
+    }
+    let base = setup_user.variables();
+    Ok((std::sync::Arc::new(runner), base, warnings))
+}

@@ -1,0 +1,328 @@
+//! Request-path tests against a real HTTP server on 127.0.0.1: the client, steps and journeys.
+
+use std::time::Duration;
+
+use super::client::HttpClient;
+use super::journey::JourneyRunner;
+use super::test_server::{plan, recorder, start};
+use crate::metrics::{CacheOutcome, Sample};
+use crate::results::schema::ErrorKind;
+
+fn make(text: &str, url: &str) -> (JourneyRunner, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    make_in(dir, text, url)
+}
+
+fn make_in(dir: tempfile::TempDir, text: &str, url: &str) -> (JourneyRunner, tempfile::TempDir) {
+    let plan = plan(dir.path(), text);
+    let client = HttpClient::new(plan.target.timeout, 8).unwrap();
+    (JourneyRunner::new(plan, client, url).unwrap(), dir)
+}
+
+const HEAD: &str = r#"
+name = "t"
+[target]
+url = "http://127.0.0.1:1"
+timeout = "2s"
+[load]
+model = "closed"
+users = 1
+duration = "1s"
+"#;
+
+fn errors(samples: &[Sample]) -> Vec<Option<ErrorKind>> {
+    samples
+        .iter()
+        .map(|s| s.error.as_ref().map(|e| e.0))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_request_sent_is_seen_once_pooled_and_on_own_connections() {
+    let server = start().await;
+    let text = format!(
+        "{HEAD}\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\npath = \"/hello\"\nchecks = [{{ body_contains = \"World\" }}]\n"
+    );
+    let (runner, _dir) = make(&text, &server.url());
+    let recorder = recorder(runner.plan());
+    let mut local = recorder.local();
+    let mut pooled = runner.user(0);
+    let mut own = runner.user(1).with_own_connection();
+    for _ in 0..50 {
+        runner.run_iteration(&mut pooled, 0, None, &mut local).await;
+        runner.run_iteration(&mut own, 0, None, &mut local).await;
+    }
+    drop(local);
+    let total = recorder.finish().total;
+    assert_eq!(total.requests, 100);
+    assert_eq!(server.count("/hello"), 100);
+    assert_eq!(total.failures, 0);
+    assert_eq!(total.status_counts.get(&200), Some(&100));
+    assert_eq!(total.bytes_in, 100 * 13);
+    assert!(total.latency.min() >= 1);
+    assert!(total.send_latency.is_none());
+}
+
+#[tokio::test]
+async fn failures_are_classified_by_kind() {
+    let server = start().await;
+    let text = format!(
+        r#"{HEAD}
+[[journeys]]
+name = "j"
+[[journeys.steps]]
+path = "/status/404"
+[[journeys.steps]]
+path = "/status/429"
+[[journeys.steps]]
+path = "/status/503"
+[[journeys.steps]]
+path = "/status/404"
+name = "expected 404"
+checks = [{{ status = 404 }}]
+[[journeys.steps]]
+path = "/status/200"
+name = "wrong 200"
+checks = [{{ status = 201 }}]
+[[journeys.steps]]
+path = "/echo?q=hi"
+checks = [{{ json = "/q", equals = "hi" }}, {{ json = "/items/0/id", exists = true }}, {{ json = "/nope", exists = false }}]
+[[journeys.steps]]
+path = "/echo?q=hi"
+name = "bad equals"
+checks = [{{ json = "/q", equals = "ho" }}]
+[[journeys.steps]]
+path = "/hello"
+name = "not json"
+checks = [{{ json = "/q", exists = true }}]
+[[journeys.steps]]
+path = "/hello"
+name = "missing text"
+checks = [{{ body_contains = "Goodbye" }}]
+[[journeys.steps]]
+path = "/sleep/600"
+name = "slow"
+"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan(dir.path(), &text);
+    let client = HttpClient::new(Duration::from_millis(300), 4).unwrap();
+    let runner = JourneyRunner::new(plan, client, &server.url()).unwrap();
+    let mut samples: Vec<Sample> = Vec::new();
+    let mut user = runner.user(0);
+    let report = runner.run_iteration(&mut user, 0, None, &mut samples).await;
+    use ErrorKind::*;
+    assert_eq!(
+        errors(&samples),
+        [
+            Some(Status4xx),
+            Some(RateLimited),
+            Some(Status5xx),
+            None,
+            Some(Check),
+            None,
+            Some(Check),
+            Some(Check),
+            Some(Check),
+            Some(Timeout),
+        ]
+    );
+    assert_eq!(report.requests, 10);
+    assert_eq!(report.failures, 8);
+    assert_eq!(
+        samples[4].error.as_ref().unwrap().1,
+        "status 200, expected 201"
+    );
+    assert_eq!(
+        samples[7].error.as_ref().unwrap().1,
+        "the response body is not JSON"
+    );
+    assert!(samples[9].latency_us >= 300_000 && samples[9].status.is_none());
+    // Steps sharing a name share an endpoint index; different names do not.
+    assert_eq!(samples[0].endpoint, samples[0].endpoint);
+    assert_ne!(samples[0].endpoint, samples[3].endpoint);
+
+    // Nothing listening: a connect error, on both paths.
+    let (runner, _dir) = make(
+        &format!("{HEAD}\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\npath = \"/\"\n"),
+        "http://127.0.0.1:1",
+    );
+    let mut samples: Vec<Sample> = Vec::new();
+    let mut user = runner.user(0);
+    runner.run_iteration(&mut user, 0, None, &mut samples).await;
+    let mut user = runner.user(1).with_own_connection();
+    runner.run_iteration(&mut user, 0, None, &mut samples).await;
+    assert_eq!(errors(&samples), [Some(Connect), Some(Connect)]);
+    assert!(
+        samples[0].error.as_ref().unwrap().1.contains("refused"),
+        "{:?}",
+        samples[0].error
+    );
+}
+
+#[tokio::test]
+async fn a_login_token_is_extracted_and_reused_in_a_header() {
+    let server = start().await;
+    let text = format!(
+        r#"{HEAD}
+[[journeys]]
+name = "login"
+setup = true
+[[journeys.steps]]
+method = "POST"
+path = "/login"
+json = {{ email = "a@x.io", password = "pw" }}
+checks = [{{ status = 200 }}]
+extract = {{ token = "/token" }}
+
+[[journeys]]
+name = "me"
+[[journeys.steps]]
+path = "/me"
+headers = {{ Authorization = "Bearer ${{token}}" }}
+checks = [{{ status = 200 }}, {{ json = "/email", equals = "a@x.io" }}]
+extract = {{ email = "/email" }}
+[[journeys.steps]]
+path = "/echo?q=${{email}}"
+checks = [{{ json = "/q", equals = "a@x.io" }}]
+"#
+    );
+    let (runner, _dir) = make(&text, &server.url());
+    let mut samples: Vec<Sample> = Vec::new();
+    let mut user = runner.user(0).with_own_connection();
+    let setup = runner.run_setup(&mut user, &mut samples).await;
+    assert_eq!((setup.requests, setup.failures), (1, 0));
+    assert_eq!(
+        user.get("token").and_then(|v| v.as_str()),
+        Some("tok-a@x.io")
+    );
+    let j = runner.pick_journey(&mut user);
+    for _ in 0..3 {
+        runner.run_iteration(&mut user, j, None, &mut samples).await;
+    }
+    assert_eq!(errors(&samples), [None; 7]);
+    assert_eq!(*server.seen.auth.lock().unwrap(), ["Bearer tok-a@x.io"; 3]);
+    assert_eq!(*server.seen.echoed.lock().unwrap(), ["a@x.io"; 3]);
+    // A POST counts its body bytes out.
+    assert!(samples[0].bytes_out > 20);
+
+    // An extraction that found nothing leaves the variable unset: the next step is a template
+    // failure and is not sent.
+    let bad = text.replace("password = \"pw\"", "password = \"nope\"");
+    let (runner, _dir) = make(&bad, &server.url());
+    let mut samples: Vec<Sample> = Vec::new();
+    let mut user = runner.user(0);
+    let before = server.total();
+    runner.run_setup(&mut user, &mut samples).await;
+    runner.run_iteration(&mut user, 1, None, &mut samples).await;
+    use ErrorKind::*;
+    assert_eq!(
+        errors(&samples),
+        [Some(Status4xx), Some(Template), Some(Template)]
+    );
+    assert_eq!(server.total() - before, 1);
+    assert!(samples[1].error.as_ref().unwrap().1.contains("'token'"));
+}
+
+#[tokio::test]
+async fn feeders_hand_out_rows_sequentially_across_users_or_at_random() {
+    let server = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("terms.csv"),
+        "term,n\nalpha,1\nbeta,2\ngamma,3\n",
+    )
+    .unwrap();
+    let text = |order: &str| {
+        format!(
+            r#"{HEAD}
+[feeders.terms]
+file = "terms.csv"
+order = "{order}"
+[[journeys]]
+name = "j"
+[[journeys.steps]]
+path = "/echo?q=${{terms.term}}-${{terms.n}}"
+[[journeys.steps]]
+path = "/hello"
+"#
+        )
+    };
+    let (runner, dir) = make_in(dir, &text("sequential"), &server.url());
+    let mut samples: Vec<Sample> = Vec::new();
+    let mut a = runner.user(0);
+    let mut b = runner.user(1);
+    for _ in 0..2 {
+        runner.run_iteration(&mut a, 0, None, &mut samples).await;
+        runner.run_iteration(&mut b, 0, None, &mut samples).await;
+    }
+    assert_eq!(
+        *server.seen.echoed.lock().unwrap(),
+        ["alpha-1", "beta-2", "gamma-3", "alpha-1"]
+    );
+
+    server.seen.echoed.lock().unwrap().clear();
+    let (runner, _dir) = make_in(dir, &text("random"), &server.url());
+    let mut user = runner.user(0);
+    for _ in 0..60 {
+        runner.run_iteration(&mut user, 0, None, &mut samples).await;
+    }
+    let echoed = server.seen.echoed.lock().unwrap().clone();
+    assert_eq!(echoed.len(), 60);
+    for row in ["alpha-1", "beta-2", "gamma-3"] {
+        // 60 uniform draws over 3 rows: each appears (P(miss) ≈ 3e-11).
+        assert!(
+            echoed.iter().any(|e| e == row),
+            "{row} never drawn: {echoed:?}"
+        );
+    }
+    assert!(
+        echoed
+            .iter()
+            .all(|e| ["alpha-1", "beta-2", "gamma-3"].contains(&e.as_str()))
+    );
+}
+
+#[tokio::test]
+async fn cache_header_variables_random_helpers_and_secrets() {
+    let server = start().await;
+    let text = format!(
+        r#"{HEAD}
+[target.headers]
+X-Api-Key = "${{env.TOKEN}}"
+[variables]
+run = "r${{random.int(5, 5)}}"
+[[journeys]]
+name = "j"
+[[journeys.steps]]
+path = "/cached/HIT"
+name = "cached"
+[[journeys.steps]]
+path = "/cached/MISS"
+name = "cached"
+[[journeys.steps]]
+path = "/cached/BYPASS"
+name = "cached"
+[[journeys.steps]]
+path = "/hello"
+[[journeys.steps]]
+path = "/echo?q=${{run}}-${{random.pick(x, y)}}"
+[[journeys.steps]]
+path = "/status/500"
+"#
+    );
+    let (runner, _dir) = make(&text, &server.url());
+    let mut samples: Vec<Sample> = Vec::new();
+    let mut user = runner.user(0);
+    runner.run_iteration(&mut user, 0, None, &mut samples).await;
+    let cache: Vec<CacheOutcome> = samples.iter().map(|s| s.cache).collect();
+    use CacheOutcome::*;
+    assert_eq!(cache, [Hit, Miss, Other, Absent, Absent, Absent]);
+    let echoed = server.seen.echoed.lock().unwrap().clone();
+    assert!(echoed[0] == "r5-x" || echoed[0] == "r5-y", "{echoed:?}");
+    for s in &samples {
+        if let Some((_, m)) = &s.error {
+            assert!(!m.contains("s3cret"), "{m}");
+        }
+    }
+}
