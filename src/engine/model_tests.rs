@@ -236,3 +236,47 @@ headers = { Authorization = "Bearer ${token}" }
     assert_eq!(snap.requests(), summary.iterations + 1);
     assert!(!summary.cancelled);
 }
+
+/// Driven by `bench/engine_throughput.sh` (run by hand, in release): the throughput model against
+/// `STAMPEDE_BENCH_URL` with `STAMPEDE_BENCH_CONNECTIONS` (64) for `STAMPEDE_BENCH_DURATION` (15s),
+/// recording every request; prints the rate.
+#[test]
+#[ignore = "a benchmark: run by bench/engine_throughput.sh"]
+fn bench_throughput_model() {
+    let url = std::env::var("STAMPEDE_BENCH_URL").expect("STAMPEDE_BENCH_URL");
+    let connections = std::env::var("STAMPEDE_BENCH_CONNECTIONS").unwrap_or_else(|_| "64".into());
+    let duration = std::env::var("STAMPEDE_BENCH_DURATION").unwrap_or_else(|_| "15s".into());
+    let text = format!(
+        "name = \"bench\"\n[target]\nurl = \"{url}\"\n[load]\nmodel = \"throughput\"\nconnections = {connections}\nduration = \"{duration}\"\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\npath = \"/\"\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan(dir.path(), &text);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let recorder = crate::metrics::Recorder::new(crate::metrics::RecorderConfig {
+        endpoints: vec![("GET /".into(), "GET".into())],
+        hlog_path: None,
+        started: Instant::now(),
+        open_model: false,
+    });
+    let ctx = EngineContext {
+        recorder: recorder.clone(),
+        plan,
+        base_url: url,
+        cancel: CancellationToken::new(),
+    };
+    let summary = runtime.block_on(run_throughput(&ctx)).unwrap();
+    drop(ctx);
+    let total = recorder.finish().total;
+    let secs = summary.measured.as_secs_f64();
+    println!(
+        "stampede-throughput requests={} recorded={} seconds={secs:.3} rps={:.0} p50_us={} p99_us={}",
+        summary.iterations,
+        total.requests,
+        summary.iterations as f64 / secs,
+        total.latency.value_at_quantile(0.5),
+        total.latency.value_at_quantile(0.99),
+    );
+}
