@@ -33,22 +33,18 @@ pub enum Command {
     Saleshub(saleshub::cli::SaleshubArgs),
 }
 
-/// Runs the parsed command line, writing to stdout and stderr.
+/// Runs the parsed command line, writing to stdout and stderr. The handles are not held locked:
+/// `run` has threads of its own (live progress, the bundled target's notes) writing to them too.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
-    let stdout = io::stdout();
-    let stderr = io::stderr();
-    let (mut out, mut err) = (stdout.lock(), stderr.lock());
+    let (mut out, mut err) = (io::stdout(), io::stderr());
     let result = match cli.command {
         Command::Validate(args) => validate::execute(&args.into_settings(), &mut out, &mut err),
         Command::Run(args) => run::execute(&args.into_settings(), &mut out, &mut err),
-        Command::Saleshub(args) => {
-            drop((out, err));
-            return Ok(if saleshub::cli::run_command(args.command) {
-                Exit::Passed
-            } else {
-                Exit::Usage
-            });
-        }
+        Command::Saleshub(args) => Ok(if saleshub::cli::run_command(args.command) {
+            Exit::Passed
+        } else {
+            Exit::Usage
+        }),
     };
     let _ = out.flush();
     result

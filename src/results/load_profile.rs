@@ -42,7 +42,7 @@ pub fn load_profile(plan: &Plan) -> LoadProfile {
                 vec![stage(*duration, n, n)],
                 format!(
                     "throughput model: {connections} connections for {}",
-                    humantime::format_duration(*duration)
+                    readable(*duration)
                 ),
                 None,
                 Some(*connections),
@@ -72,7 +72,7 @@ fn describe(stages: &[StageInfo], unit: impl Fn(f64) -> String) -> String {
     stages
         .iter()
         .map(|s| {
-            let length = humantime::format_duration(Duration::from_secs_f64(s.duration_secs));
+            let length = readable(Duration::from_secs_f64(s.duration_secs));
             if s.start == s.end {
                 format!("{} for {length}", unit(s.start))
             } else {
@@ -90,4 +90,10 @@ fn number(v: f64) -> String {
     } else {
         format!("{v}")
     }
+}
+
+/// A duration for people: whole milliseconds at most (scaled stages are not whole seconds).
+fn readable(duration: Duration) -> String {
+    let millis = Duration::from_millis(duration.as_millis() as u64);
+    humantime::format_duration(millis).to_string()
 }

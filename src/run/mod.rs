@@ -252,15 +252,6 @@ pub async fn run_plan(
             plan.redact(reason)
         );
     }
-    for t in &result.thresholds {
-        let scope = t.endpoint.as_deref().unwrap_or("run");
-        let mark = if t.passed { "pass" } else { "FAIL" };
-        let _ = writeln!(
-            out,
-            "threshold {mark}: {} ({scope}): {}",
-            t.expression, t.observed_display
-        );
-    }
     let _ = writeln!(out, "results: {}", results_path.display());
     if let Some(target) = bundled {
         target.stop(Duration::from_secs(5)).await;
