@@ -165,10 +165,14 @@ pub async fn run_plan(
     });
     let ticker = recorder.start_ticker();
     let sampler = ResourceSampler::start(measure_start, target_pid);
-    let scraper = match ScrapeConfig::from_spec(&base_url, &plan.cache, measure_start) {
-        Some(config) => Some(CacheScraper::start(config).await),
-        None => None,
-    };
+    // The server's counters are first read when the measured phase starts, so their delta covers
+    // the same requests as the X-Cache counts (warm-up traffic excluded from both).
+    let scraper = ScrapeConfig::from_spec(&base_url, &plan.cache, measure_start).map(|config| {
+        tokio::spawn(async move {
+            tokio::time::sleep_until(measure_start.into()).await;
+            CacheScraper::start(config).await
+        })
+    });
     let progress = ProgressDisplay::start(
         recorder.clone(),
         warmup + planned,
@@ -193,6 +197,10 @@ pub async fn run_plan(
     progress.finish();
     let resources = sampler.stop();
     let mut warnings = Vec::new();
+    let scraper = match scraper {
+        Some(task) => task.await.ok(),
+        None => None,
+    };
     let server_cache = match scraper {
         Some(scraper) => match scraper.stop().await {
             Ok(cache) => Some(cache),
