@@ -42,6 +42,9 @@ use crate::scenario::plan::{LoadModel, UserStage};
 /// Longest wait for in-flight iterations at the end of the measured duration.
 pub const MAX_GRACE: Duration = Duration::from_secs(10);
 
+/// Pause after an iteration that failed faster than this, before the user's next one.
+pub const FAILURE_PAUSE: Duration = Duration::from_millis(100);
+
 /// Runs the closed model until the stages end or `ctx.cancel` fires.
 pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineError> {
     let LoadModel::Closed { stages } = &ctx.plan.load.model else {
@@ -243,13 +246,22 @@ fn build_attack(
                 } else {
                     &mut slot.measured
                 };
-                tokio::select! {
-                    _ = shared.runner.run_iteration(&mut slot.state, journey, None, rec) => {}
-                    () = shared.hard.cancelled() => {}
-                }
+                let began = Instant::now();
+                let report = tokio::select! {
+                    report = shared.runner.run_iteration(&mut slot.state, journey, None, rec) => Some(report),
+                    () = shared.hard.cancelled() => None,
+                };
                 // Hand the iteration's samples over now: goose may keep the user (and its
                 // recorder) alive past the end of the run, and windows stay on time.
                 rec.flush();
+                // A user whose iterations fail at once (say, every step after a failed login)
+                // would loop without a pause and saturate the generator: give it a short one.
+                if report.is_some_and(|r| r.failures > 0) && began.elapsed() < FAILURE_PAUSE {
+                    tokio::select! {
+                        () = tokio::time::sleep(FAILURE_PAUSE) => {}
+                        () = shared.end.cancelled() => {}
+                    }
+                }
                 Ok(())
             })
         })
