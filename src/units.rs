@@ -88,6 +88,16 @@ pub fn parse_percent(text: &str) -> Result<f64, UnitError> {
     }
 }
 
+/// A fraction as a percentage for people: 0.05 → "5.0%", 0.0012 → "0.12%".
+pub fn format_percent(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    if p != 0.0 && p.abs() < 1.0 {
+        format!("{p:.2}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
 /// Formats microseconds for people: `850µs`, `12.3ms`, `1.20s`.
 pub fn format_micros(us: f64) -> String {
     if us < 1_000.0 {

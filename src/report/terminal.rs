@@ -3,6 +3,7 @@
 //! sides, the generator's health, the thresholds and the outcome. Rendered from the `RunResult`
 //! alone, so it can be printed again later from `results.json`.
 
+use crate::units::format_percent;
 use std::io::{self, Write};
 
 use tabled::builder::Builder;
@@ -54,7 +55,7 @@ fn row(stats: &EndpointStats) -> [String; 9] {
     let error_pct = if stats.requests == 0 {
         "-".to_string()
     } else {
-        percent(stats.failures as f64 / stats.requests as f64)
+        format_percent(stats.failures as f64 / stats.requests as f64)
     };
     [
         stats.name.clone(),
@@ -68,7 +69,7 @@ fn row(stats: &EndpointStats) -> [String; 9] {
         stats
             .cache
             .hit_rate()
-            .map_or_else(|| "-".to_string(), percent),
+            .map_or_else(|| "-".to_string(), format_percent),
     ]
 }
 
@@ -108,7 +109,7 @@ fn write_cache(out: &mut dyn Write, result: &RunResult) -> io::Result<()> {
     if client.is_none() && server.is_none() {
         return Ok(());
     }
-    let show = |rate: Option<f64>| rate.map_or_else(|| "n/a".to_string(), percent);
+    let show = |rate: Option<f64>| rate.map_or_else(|| "n/a".to_string(), format_percent);
     let header = result.cache.header.as_deref().unwrap_or("header");
     writeln!(
         out,
@@ -173,16 +174,6 @@ fn write_outcome(out: &mut dyn Write, result: &RunResult) -> io::Result<()> {
         writeln!(out, "  warning: {warning}")?;
     }
     Ok(())
-}
-
-/// 0.05 → "5.0%", 0.0012 → "0.12%".
-fn percent(fraction: f64) -> String {
-    let p = fraction * 100.0;
-    if p != 0.0 && p.abs() < 1.0 {
-        format!("{p:.2}%")
-    } else {
-        format!("{p:.1}%")
-    }
 }
 
 #[cfg(test)]

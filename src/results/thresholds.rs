@@ -6,6 +6,7 @@ use super::histogram::decode;
 use super::schema::{EndpointStats, RunResult, ThresholdResult};
 use crate::scenario::plan::{Metric, Threshold};
 use crate::units::format_micros;
+use crate::units::format_percent;
 
 /// Evaluates every threshold against `result`, in the given order.
 pub fn evaluate(thresholds: &[Threshold], result: &RunResult) -> Vec<ThresholdResult> {
@@ -95,21 +96,11 @@ fn finding_value(name: &str, result: &RunResult) -> Result<f64, String> {
 fn display(metric: &Metric, value: f64) -> String {
     match metric {
         Metric::Percentile(_) | Metric::MeanLatency | Metric::MaxLatency => format_micros(value),
-        Metric::ErrorRate | Metric::CacheHitRate => percent(value),
+        Metric::ErrorRate | Metric::CacheHitRate => format_percent(value),
         Metric::Rps => format!("{value:.1}/s"),
         Metric::Requests => format!("{value:.0}"),
-        Metric::Finding(name) if name.ends_with("_rate") => percent(value),
+        Metric::Finding(name) if name.ends_with("_rate") => format_percent(value),
         Metric::Finding(_) => format!("{value:.3}"),
-    }
-}
-
-/// 0.00123 → "0.12%", 0.8 → "80.0%".
-fn percent(fraction: f64) -> String {
-    let p = fraction * 100.0;
-    if p != 0.0 && p.abs() < 1.0 {
-        format!("{p:.2}%")
-    } else {
-        format!("{p:.1}%")
     }
 }
 
