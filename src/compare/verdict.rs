@@ -31,6 +31,23 @@ impl GatedMetric {
         GatedMetric::ErrorRate,
     ];
 
+    /// The name in scenario files and on the command line (`error_rate`).
+    pub fn key(self) -> &'static str {
+        match self {
+            GatedMetric::P50 => "p50",
+            GatedMetric::P95 => "p95",
+            GatedMetric::P99 => "p99",
+            GatedMetric::Throughput => "throughput",
+            GatedMetric::ErrorRate => "error_rate",
+        }
+    }
+
+    /// The metric named `name` ([`GatedMetric::key`]); `None` for anything else.
+    pub fn parse(name: &str) -> Option<GatedMetric> {
+        GatedMetric::ALL.into_iter().find(|m| m.key() == name.trim())
+    }
+
+    /// The name in sentences (`error rate`).
     pub fn label(self) -> &'static str {
         match self {
             GatedMetric::P50 => "p50",
@@ -237,37 +254,49 @@ pub fn judge(
         (true, false) => Verdict::Improved,
         _ => Verdict::Pass,
     };
-    let moved = if is_rate {
-        format!("{:+.2} points", delta * 100.0)
+    let amount = if is_rate {
+        format!("{:.2} points", delta.abs() * 100.0)
     } else {
-        format!("{:+.1}%", delta * 100.0)
+        format!("{:.1}%", delta.abs() * 100.0)
     };
-    let direction = match verdict.verdict {
-        Verdict::Regressed => "regressed",
-        Verdict::Improved => "improved",
-        _ => "within noise",
+    let moved = match delta.partial_cmp(&0.0) {
+        Some(std::cmp::Ordering::Greater) => format!("rose {amount}"),
+        Some(std::cmp::Ordering::Less) => format!("fell {amount}"),
+        _ => "did not change".to_string(),
     };
-    let why = if verdict.verdict == Verdict::Pass && significant && !big_enough {
-        format!(
-            ", below the minimum effect of {}",
+    let outcome = match verdict.verdict {
+        Verdict::Regressed => "regressed".to_string(),
+        Verdict::Improved => "improved".to_string(),
+        _ if significant && !big_enough => format!(
+            "pass, below the minimum effect of {}",
             if is_rate {
                 format!("{:.2} points", settings.min_effect(metric) * 100.0)
             } else {
                 format!("{:.0}%", settings.min_effect(metric) * 100.0)
             }
-        )
-    } else if verdict.verdict == Verdict::Pass {
-        format!(", not significant at alpha {}", settings.alpha)
-    } else {
-        String::new()
+        ),
+        _ => format!("pass, within noise (not significant at alpha {})", settings.alpha),
     };
     verdict.explanation = format!(
-        "{} of {subject} {direction}: {moved} ({} → {}), p = {p:.4} over {trials}{why}",
+        "{} of {subject} {moved} ({} → {}), p = {} over {trials}: {outcome}",
         metric.label(),
         metric.format(x),
         metric.format(y),
+        format_p(p),
     );
     verdict
+}
+
+/// A p-value with two significant digits (`0.00078`, `0.031`, `1`).
+pub fn format_p(p: f64) -> String {
+    if p >= 0.995 {
+        return "1".into();
+    }
+    if p <= 0.0 {
+        return "0".into();
+    }
+    let digits = (-p.log10().floor()) as usize + 1;
+    format!("{p:.digits$}")
 }
 
 /// The overall verdict of several metric verdicts: any regression wins, then inconclusive, then
@@ -311,7 +340,9 @@ mod tests {
         );
         assert_eq!(v.verdict, Verdict::Regressed, "{}", v.explanation);
         assert!(
-            v.explanation.starts_with("p50 of GET /x regressed: +20.0%"),
+            v.explanation.starts_with(
+                "p50 of GET /x rose 20.0% (1.0ms → 1.2ms), p = 0.000078 over 8 vs 8 trials: regressed"
+            ),
             "{}",
             v.explanation
         );
@@ -324,6 +355,15 @@ mod tests {
             &GateSettings::default(),
         );
         assert_eq!(back.verdict, Verdict::Improved);
+        assert!(back.explanation.contains("fell 16.7%"), "{}", back.explanation);
+    }
+
+    #[test]
+    fn p_values_read_with_two_significant_digits() {
+        assert_eq!(format_p(1.0 / 12_870.0), "0.000078");
+        assert_eq!(format_p(0.0312), "0.031");
+        assert_eq!(format_p(0.5), "0.50");
+        assert_eq!(format_p(0.999), "1");
     }
 
     #[test]

@@ -328,6 +328,15 @@ pub struct TrialSummary {
     pub side: Option<String>,
     /// False when the trial's generator saturated or dropped starts.
     pub valid: bool,
+    /// Why the trial is invalid, in words (empty when it is valid).
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    /// RFC 3339 time the trial's measured phase started (after its warm-up).
+    #[serde(default)]
+    pub started_at: String,
+    /// Measured duration of the trial in seconds.
+    #[serde(default)]
+    pub duration_secs: f64,
     /// All endpoints together.
     pub total: TrialStats,
     /// Per endpoint name.

@@ -14,6 +14,7 @@ pub mod overrides;
 pub mod reach;
 pub mod signal;
 pub mod term;
+pub mod trials;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -49,6 +50,9 @@ pub struct RunOptions {
     pub target: Option<String>,
     /// The `stampede` binary that serves the bundled SalesHub (`current_exe()` in the CLI).
     pub exe: PathBuf,
+    /// Regression gate overrides (`--trials`, `--alpha`); trials also turn a plain open-model
+    /// scenario into repeated trials.
+    pub gate: overrides::GateOverrides,
 }
 
 /// Why a run stopped before it could produce results. Each maps to an exit code.
@@ -149,6 +153,19 @@ pub async fn run_plan(
     };
 
     let dir = outdir::prepare(options.out.as_deref(), &plan.name)?;
+    if let Some(spec) = &plan.regression {
+        let result = trials::run_trials(
+            &plan,
+            spec,
+            &base_url,
+            target_info,
+            target_pid,
+            &cancel,
+            err,
+        )
+        .await?;
+        return finish(result, &dir, &plan, bundled, out, err).await;
+    }
     let warmup = plan.load.warmup;
     let planned = plan.load.duration();
     let measure_start = Instant::now() + warmup;
@@ -245,7 +262,19 @@ pub async fn run_plan(
     {
         result.outcome.warnings.push(warning);
     }
-    let results_path = write_results(&dir, &result, &plan)
+    finish(result, &dir, &plan, bundled, out, err).await
+}
+
+/// Writes `results.json`, prints the summary, warnings and the path, and stops the bundled target.
+async fn finish(
+    result: RunResult,
+    dir: &std::path::Path,
+    plan: &Plan,
+    bundled: Option<BundledTarget>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Finished, RunError> {
+    let results_path = write_results(dir, &result, plan)
         .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
 
     let _ = write_summary(out, &result);

@@ -1,10 +1,12 @@
 //! The command line's overrides of a scenario: `--duration` (the profile is scaled to it, so a
-//! ramp keeps its shape) and `--target URL` (replaces the scenario's target, bundled or not).
+//! ramp keeps its shape; for a regression scenario it is each trial's duration), `--target URL`
+//! (replaces the scenario's target, bundled or not) and the gate's `--trials` / `--alpha`.
 
 use std::time::Duration;
 
 use super::{RunError, RunOptions};
 use crate::scenario::Plan;
+use crate::scenario::regression::RegressionSpec;
 use crate::scenario::plan::{LoadModel, TargetKind};
 
 /// Applies `--duration` and `--target` to a validated plan.
@@ -16,13 +18,43 @@ pub fn apply(mut plan: Plan, options: &RunOptions) -> Result<Plan, RunError> {
             ));
         }
         scale_duration(&mut plan.load.model, duration);
+        if let Some(spec) = &mut plan.regression {
+            spec.trial_duration = duration;
+        }
     }
+    apply_gate(&mut plan, &options.gate)?;
     if let Some(url) = &options.target {
         plan.target.kind = TargetKind::Url {
             base_url: parse_target(url)?,
         };
     }
     Ok(plan)
+}
+
+/// `--trials N` / `--alpha A` on `stampede run` (and `compare --live`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GateOverrides {
+    pub trials: Option<u32>,
+    pub alpha: Option<f64>,
+}
+
+/// Applies the gate overrides; `--trials` on a scenario without `[regression]` runs it as trials
+/// with the default gate settings (it must then be an open model at one rate).
+pub fn apply_gate(plan: &mut Plan, gate: &GateOverrides) -> Result<(), RunError> {
+    if gate.trials.is_some() && plan.regression.is_none() {
+        let spec = RegressionSpec::from_load(&plan.load)
+            .map_err(|e| RunError::Usage(format!("--trials: {e}")))?;
+        plan.regression = Some(spec);
+    }
+    if let Some(spec) = &mut plan.regression {
+        if let Some(trials) = gate.trials {
+            spec.trials = trials;
+        }
+        if let Some(alpha) = gate.alpha {
+            spec.gate.alpha = alpha;
+        }
+    }
+    Ok(())
 }
 
 /// Scales every stage so the measured duration becomes `total`.

@@ -12,6 +12,7 @@ mod load_model;
 mod parse;
 pub mod plan;
 mod raw;
+pub mod regression;
 mod target;
 pub mod template;
 mod threshold;

@@ -32,6 +32,8 @@ pub struct Plan {
     /// Values resolved from the environment (`${env.NAME}`): secrets by definition. Nothing the tool
     /// writes may contain them; writers redact them with [`Plan::redact`].
     pub secrets: Vec<String>,
+    /// `[regression]`: run as repeated trials for the regression gate; `None` for a single run.
+    pub regression: Option<super::regression::RegressionSpec>,
 }
 
 impl Plan {

@@ -39,6 +39,23 @@ pub struct RawScenario {
     #[serde(default)]
     pub endpoint_thresholds: BTreeMap<String, S<Vec<S<String>>>>,
     pub journeys: Option<S<Vec<S<RawJourney>>>>,
+    pub regression: Option<S<RawRegression>>,
+}
+
+/// `[regression]`: repeated trials and the gate's settings (validated in `super::regression`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegression {
+    pub trials: Option<S<i64>>,
+    pub trial_duration: Option<S<DurationValue>>,
+    pub trial_warmup: Option<S<DurationValue>>,
+    pub alpha: Option<S<f64>>,
+    pub min_effect_p50: Option<S<PercentValue>>,
+    pub min_effect_tail: Option<S<PercentValue>>,
+    pub min_effect_throughput: Option<S<PercentValue>>,
+    pub min_effect_error_rate: Option<S<PercentValue>>,
+    pub metrics: Option<S<Vec<S<String>>>>,
+    pub min_requests_p99: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

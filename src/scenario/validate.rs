@@ -14,6 +14,7 @@ use super::error::{Diagnostics, did_you_mean, key_segment};
 use super::feeder::read_feeder;
 use super::journeys::validate_journeys;
 use super::load_model::load;
+use super::regression::regression;
 use super::plan::{CacheSpec, Feeder, FeederOrder, Plan, ScenarioKind};
 use super::raw::{RawCache, RawOrder, RawScenario, SpannedMap};
 use super::target::target;
@@ -163,6 +164,10 @@ pub(crate) fn validate(raw: RawScenario, ctx: &mut Ctx, file: &Path, bytes: &[u8
     let feeders = feeders(ctx, &raw);
     let cache = cache(ctx, &raw.cache);
     let journeys = validate_journeys(ctx, raw.journeys.as_ref(), &variables, &feeders);
+    let regression = raw
+        .regression
+        .as_ref()
+        .and_then(|r| regression(ctx, r, load.as_ref()));
 
     let mut thresholds = Vec::new();
     for (i, t) in raw.thresholds.iter().enumerate() {
@@ -218,6 +223,7 @@ pub(crate) fn validate(raw: RawScenario, ctx: &mut Ctx, file: &Path, bytes: &[u8
         cache,
         thresholds,
         secrets,
+        regression,
     })
 }
 

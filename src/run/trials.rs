@@ -1,0 +1,333 @@
+//! Repeated trials for the regression gate: each trial is a fixed-rate open-model run of the
+//! scenario's `trial_duration` after a discarded `trial_warmup`, with a recorder of its own, so
+//! the per-trial percentiles come from that trial's own histogram (exact, never averaged). The
+//! trials of a run are then merged (histograms added, windows placed one after the other) into one
+//! `RunResult` whose `trials` hold the per-trial figures the gate tests.
+//!
+//! A live A/B comparison (`crate::compare::live`) drives [`run_trial`] alternately against two
+//! targets and assembles one result per side with [`assemble`].
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio_util::sync::CancellationToken;
+
+use super::api::{EngineContext, EngineError, EngineSummary, run_open};
+use crate::metrics::{EndpointRecord, Recorded, Recorder, RecorderConfig, ResourceSampler};
+use crate::results::build::rfc3339;
+use crate::results::health::generator_health;
+use crate::results::histogram::summarize;
+use crate::results::schema::{Environment, ResourceSample, TargetInfo, TrialStats, TrialSummary};
+use crate::results::{BuildError, ResultInputs, RunResult, build_result};
+use crate::scenario::Plan;
+use crate::scenario::regression::RegressionSpec;
+use crate::units::format_micros;
+
+/// What one trial recorded.
+#[derive(Debug)]
+pub struct TrialRun {
+    pub recorded: Recorded,
+    pub resources: Vec<ResourceSample>,
+    pub engine: EngineSummary,
+    /// Wall-clock start of the measured phase.
+    pub started_at: SystemTime,
+    /// Measured length (the trial duration, or up to Ctrl-C).
+    pub duration: Duration,
+}
+
+/// The plan one trial runs: the scenario with its load replaced by the trial's fixed rate.
+pub fn trial_plan(plan: &Plan, spec: &RegressionSpec) -> Arc<Plan> {
+    let mut trial = plan.clone();
+    trial.load = spec.trial_load();
+    Arc::new(trial)
+}
+
+/// Runs one trial of `plan` (already a [`trial_plan`]) against `base_url`.
+pub async fn run_trial(
+    plan: &Arc<Plan>,
+    base_url: &str,
+    target_pid: Option<u32>,
+    cancel: &CancellationToken,
+) -> Result<TrialRun, EngineError> {
+    let planned = plan.load.duration();
+    let measure_start = Instant::now() + plan.load.warmup;
+    let started_at = SystemTime::now() + plan.load.warmup;
+    let recorder = Recorder::new(RecorderConfig {
+        endpoints: plan
+            .endpoints()
+            .iter()
+            .map(|(n, m)| (n.to_string(), m.to_string()))
+            .collect(),
+        hlog_path: None,
+        started: measure_start,
+        open_model: true,
+    });
+    let ticker = recorder.start_ticker();
+    let sampler = ResourceSampler::start(measure_start, target_pid);
+    let ctx = EngineContext {
+        plan: plan.clone(),
+        base_url: base_url.to_string(),
+        recorder: recorder.clone(),
+        cancel: cancel.clone(),
+    };
+    let engine = run_open(&ctx).await;
+    let ended = Instant::now();
+    drop(ctx);
+    let resources = sampler.stop();
+    let duration = ended.saturating_duration_since(measure_start).min(planned);
+    let recorded = recorder.finish_at(duration);
+    ticker.abort();
+    Ok(TrialRun {
+        recorded,
+        resources,
+        engine: engine?,
+        started_at,
+        duration,
+    })
+}
+
+/// The per-trial figures of one trial, with its validity (the generator's health over the trial).
+pub fn summarize_trial(
+    index: u32,
+    side: Option<&str>,
+    trial: &TrialRun,
+    cores: u32,
+) -> TrialSummary {
+    let seconds = trial.duration.as_secs_f64();
+    let r = &trial.recorded;
+    let (_, reasons) = generator_health(
+        &trial.resources,
+        cores,
+        r.scheduled,
+        r.dropped,
+        r.schedule_lag.as_ref(),
+    );
+    TrialSummary {
+        index,
+        side: side.map(str::to_string),
+        valid: reasons.is_empty() && !trial.engine.cancelled,
+        reasons,
+        started_at: rfc3339(trial.started_at),
+        duration_secs: seconds,
+        total: trial_stats(&r.total, seconds),
+        endpoints: r
+            .endpoints
+            .iter()
+            .map(|e| (e.name.clone(), trial_stats(e, seconds)))
+            .collect(),
+    }
+}
+
+fn trial_stats(record: &EndpointRecord, seconds: f64) -> TrialStats {
+    let latency = summarize(&record.latency);
+    TrialStats {
+        requests: record.requests,
+        p50_us: latency.p50_us,
+        p95_us: latency.p95_us,
+        p99_us: latency.p99_us,
+        throughput_rps: if seconds > 0.0 {
+            record.requests as f64 / seconds
+        } else {
+            0.0
+        },
+        error_rate: if record.requests > 0 {
+            record.failures as f64 / record.requests as f64
+        } else {
+            0.0
+        },
+    }
+}
+
+/// One line per finished trial, for the progress on stderr.
+pub fn trial_line(summary: &TrialSummary, of: u32) -> String {
+    let side = summary
+        .side
+        .as_deref()
+        .map(|s| format!(" ({})", s.to_uppercase()))
+        .unwrap_or_default();
+    let t = &summary.total;
+    let mut line = format!(
+        "trial {}/{of}{side}: {} requests, p50 {}, p95 {}, {:.1}/s, {:.2}% errors",
+        summary.index + 1,
+        t.requests,
+        format_micros(t.p50_us as f64),
+        format_micros(t.p95_us as f64),
+        t.throughput_rps,
+        t.error_rate * 100.0
+    );
+    if !summary.valid {
+        line.push_str(" [invalid, left out");
+        if !summary.reasons.is_empty() {
+            line.push_str(": ");
+            line.push_str(&summary.reasons.join("; "));
+        }
+        line.push(']');
+    }
+    line
+}
+
+/// The inputs of [`assemble`] besides the trials.
+pub struct SessionInfo<'a> {
+    /// The trial plan ([`trial_plan`]).
+    pub plan: &'a Plan,
+    pub spec: &'a RegressionSpec,
+    pub target: TargetInfo,
+    pub environment: Environment,
+    /// Ctrl-C stopped the session.
+    pub interrupted: bool,
+    pub side: Option<&'a str>,
+}
+
+/// One `RunResult` from the trials of one side: histograms and counters added, per-second windows
+/// placed one trial after the other, generator health over all of them, and `trials` filled.
+pub fn assemble(info: SessionInfo<'_>, trials: Vec<TrialRun>) -> Result<RunResult, BuildError> {
+    let cores = info.environment.cores;
+    let summaries: Vec<TrialSummary> = trials
+        .iter()
+        .enumerate()
+        .map(|(i, t)| summarize_trial(i as u32, info.side, t, cores))
+        .collect();
+    let started_at = trials
+        .first()
+        .map_or_else(SystemTime::now, |t| t.started_at);
+    let mut warnings: Vec<String> = Vec::new();
+    let mut resources = Vec::new();
+    let mut merged: Option<Recorded> = None;
+    let mut elapsed = Duration::ZERO;
+    for trial in trials {
+        warnings.extend(trial.engine.warnings.iter().cloned());
+        let shift = elapsed.as_secs_f64();
+        resources.extend(trial.resources.into_iter().map(|mut r| {
+            r.offset_secs += shift;
+            r
+        }));
+        elapsed += trial.duration;
+        merged = Some(match merged {
+            None => trial.recorded,
+            Some(acc) => merge_recorded(acc, trial.recorded),
+        });
+    }
+    warnings.sort();
+    warnings.dedup();
+    for t in summaries.iter().filter(|t| !t.valid) {
+        warnings.push(format!(
+            "trial {} is invalid and left out of the comparison: {}",
+            t.index + 1,
+            if t.reasons.is_empty() {
+                "interrupted".to_string()
+            } else {
+                t.reasons.join("; ")
+            }
+        ));
+    }
+    let recorded = merged.unwrap_or_else(|| empty_recorded(info.plan));
+    let mut result = build_result(ResultInputs {
+        plan: info.plan,
+        recorded,
+        target: info.target,
+        environment: info.environment,
+        started_at,
+        ended_at: SystemTime::now(),
+        duration: Some(elapsed),
+        interrupted: info.interrupted,
+        invalid_reasons: Vec::new(),
+        warnings,
+        resources,
+        server_cache: None,
+    })?;
+    result.load.summary = format!(
+        "{} trials of {:.1}s after {:.1}s warm-up each, {}",
+        summaries.len(),
+        info.spec.trial_duration.as_secs_f64(),
+        info.spec.trial_warmup.as_secs_f64(),
+        result.load.summary
+    );
+    result.trials = summaries;
+    Ok(result)
+}
+
+/// Adds `b` to `a`: same endpoints (same plan), windows of `b` after those of `a`.
+fn merge_recorded(mut a: Recorded, b: Recorded) -> Recorded {
+    for (mine, theirs) in a.endpoints.iter_mut().zip(&b.endpoints) {
+        mine.merge(theirs);
+    }
+    a.total.merge(&b.total);
+    let shift = a.windows.len() as u32;
+    a.windows.extend(b.windows.into_iter().map(|mut w| {
+        w.offset_secs += shift;
+        w
+    }));
+    a.elapsed += b.elapsed;
+    a.scheduled += b.scheduled;
+    a.dropped += b.dropped;
+    a.schedule_lag = match (a.schedule_lag.take(), b.schedule_lag) {
+        (Some(mut x), Some(y)) => {
+            // Same bounds on both sides: `add` cannot fail.
+            let _ = x.add(&y);
+            Some(x)
+        }
+        (x, y) => x.or(y),
+    };
+    a.late_samples += b.late_samples;
+    a.unflushed_locals += b.unflushed_locals;
+    a
+}
+
+/// A recording with nothing in it (no trial ran before Ctrl-C).
+fn empty_recorded(plan: &Plan) -> Recorded {
+    let endpoints: Vec<(String, String)> = plan
+        .endpoints()
+        .iter()
+        .map(|(n, m)| (n.to_string(), m.to_string()))
+        .collect();
+    Recorder::new(RecorderConfig {
+        endpoints,
+        hlog_path: None,
+        started: Instant::now(),
+        open_model: true,
+    })
+    .finish_at(Duration::ZERO)
+}
+
+/// Runs all trials of a regression scenario against one target, one line per trial on `err`.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_trials(
+    plan: &Plan,
+    spec: &RegressionSpec,
+    base_url: &str,
+    target: TargetInfo,
+    target_pid: Option<u32>,
+    cancel: &CancellationToken,
+    err: &mut dyn Write,
+) -> Result<RunResult, super::RunError> {
+    let trial = trial_plan(plan, spec);
+    let environment = crate::results::detect_environment();
+    let _ = writeln!(
+        err,
+        "running {} trials of {:.1}s at {}/s (each after {:.1}s of warm-up)",
+        spec.trials,
+        spec.trial_duration.as_secs_f64(),
+        spec.rate,
+        spec.trial_warmup.as_secs_f64()
+    );
+    let mut runs = Vec::new();
+    for i in 0..spec.trials {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let run = run_trial(&trial, base_url, target_pid, cancel).await?;
+        let line = summarize_trial(i, None, &run, environment.cores);
+        let _ = writeln!(err, "{}", plan.redact(&trial_line(&line, spec.trials)));
+        runs.push(run);
+    }
+    let info = SessionInfo {
+        plan: &trial,
+        spec,
+        target,
+        environment,
+        interrupted: cancel.is_cancelled(),
+        side: None,
+    };
+    assemble(info, runs).map_err(|e| super::RunError::Io(std::io::Error::other(e.to_string())))
+}
