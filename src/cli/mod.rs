@@ -5,6 +5,8 @@
 //! into, and an `execute` function taking the settings and the output streams. Adding a command is
 //! one variant in [`Command`] and one arm in [`run`].
 
+pub mod baseline;
+pub mod compare;
 pub mod exit;
 pub mod run;
 pub mod validate;
@@ -29,6 +31,10 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run a scenario (validates it first).
     Run(run::RunArgs),
+    /// Compare two results (files, run directories or saved baselines), or two targets live.
+    Compare(compare::CompareArgs),
+    /// Save, list and show named baselines (reports/baselines/).
+    Baseline(baseline::BaselineArgs),
     /// The bundled reference CRM server: `serve` it (seeded with --seed), or only `seed` it.
     Saleshub(saleshub::cli::SaleshubArgs),
 }
@@ -40,6 +46,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let result = match cli.command {
         Command::Validate(args) => validate::execute(&args.into_settings(), &mut out, &mut err),
         Command::Run(args) => run::execute(&args.into_settings(), &mut out, &mut err),
+        Command::Compare(args) => compare::execute(args, &mut out, &mut err),
+        Command::Baseline(args) => baseline::execute(args, &mut out, &mut err),
         Command::Saleshub(args) => Ok(if saleshub::cli::run_command(args.command) {
             Exit::Passed
         } else {

@@ -11,6 +11,10 @@ use clap::Args;
 
 use super::validate::write_load_error;
 use super::{Exit, quiet_broken_pipe};
+use super::compare::{Reporting, report_comparison};
+use crate::compare::baseline::resolve_baseline;
+use crate::results::read_results;
+use crate::run::overrides::{GateOverrides, apply};
 use crate::run::{self, RunError, RunOptions};
 use crate::scenario;
 
@@ -31,9 +35,36 @@ pub struct RunArgs {
     /// Send the load to this URL instead of the scenario's target.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
+    /// Compare with this baseline afterwards: a saved name (reports/baselines/NAME), a results
+    /// file or a run directory. Writes comparison.{json,md,junit.xml} into the run directory.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub baseline: Option<String>,
+    /// With --baseline: the verdict sets the exit code (0 pass/improved, 1 regressed, 3 invalid;
+    /// inconclusive 0 with a warning).
+    #[arg(long, requires = "baseline")]
+    pub gate: bool,
+    /// With --gate: an inconclusive verdict fails (exit 1).
+    #[arg(long, requires = "gate")]
+    pub strict: bool,
+    /// Run as N repeated trials (replacing [regression] trials; turns an open-model scenario at one
+    /// rate into a regression run).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=200))]
+    pub trials: Option<u32>,
+    /// The gate's significance level per metric, replacing [regression] alpha, e.g. 0.0025.
+    #[arg(long, value_name = "ALPHA", value_parser = parse_alpha)]
+    pub alpha: Option<f64>,
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
+/// A significance level above 0 and at most 0.5.
+pub(crate) fn parse_alpha(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(a) if a > 0.0 && a <= 0.5 => Ok(a),
+        Ok(_) => Err("must be above 0 and at most 0.5, e.g. 0.0025".into()),
+        Err(_) => Err("expected a number such as 0.0025".into()),
+    }
+}
+
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     match crate::units::parse_duration(text) {
         Ok(d) if !d.is_zero() => Ok(d),
         Ok(_) => Err("must be greater than zero".into()),
@@ -42,13 +73,17 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// What `run` needs, free of clap.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunSettings {
     pub scenario: PathBuf,
     pub out: Option<PathBuf>,
     pub duration: Option<Duration>,
     pub quiet: bool,
     pub target: Option<String>,
+    pub baseline: Option<String>,
+    pub gate: bool,
+    pub strict: bool,
+    pub gate_overrides: GateOverrides,
 }
 
 impl RunArgs {
@@ -59,6 +94,13 @@ impl RunArgs {
             duration: self.duration,
             quiet: self.quiet,
             target: self.target,
+            baseline: self.baseline,
+            gate: self.gate,
+            strict: self.strict,
+            gate_overrides: GateOverrides {
+                trials: self.trials,
+                alpha: self.alpha,
+            },
         }
     }
 }
@@ -84,8 +126,24 @@ pub fn execute(
         target: settings.target.clone(),
         exe: std::env::current_exe()
             .map_err(|e| anyhow::anyhow!("cannot find the stampede binary itself: {e}"))?,
-        gate: Default::default(),
+        gate: settings.gate_overrides,
     };
+    // Fail fast on a baseline that does not exist, before any load.
+    let baseline = match &settings.baseline {
+        None => None,
+        Some(arg) => match resolve_baseline(arg).map_err(|e| e.to_string()).and_then(|path| {
+            read_results(&path).map_err(|e| e.to_string())
+        }) {
+            Ok(result) => Some((arg.clone(), result)),
+            Err(e) => return quiet_broken_pipe(writeln!(err, "error: --baseline: {e}"), Exit::Usage),
+        },
+    };
+    // The gate settings the run will use (the scenario's, with the command line's overrides).
+    let gate_settings = apply(plan.clone(), &options)
+        .ok()
+        .and_then(|p| p.regression)
+        .map(|spec| spec.gate)
+        .unwrap_or_default();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -94,7 +152,32 @@ pub fn execute(
     // Whatever is still running (a hung goose user) must not keep the process alive.
     runtime.shutdown_timeout(Duration::from_secs(1));
     match outcome {
-        Ok(finished) => Ok(run::decide_exit(&finished.result)),
+        Ok(finished) => {
+            let exit = run::decide_exit(&finished.result);
+            let Some((name, baseline)) = baseline else {
+                return Ok(exit);
+            };
+            if exit == Exit::Interrupted {
+                return Ok(exit);
+            }
+            let dir = finished
+                .results_path
+                .parent()
+                .map_or_else(|| PathBuf::from("."), PathBuf::from);
+            let title = format!("{} vs baseline {name}", finished.result.scenario.name);
+            let how = Reporting {
+                dir: &dir,
+                title: &title,
+                gate: settings.gate,
+                strict: settings.strict,
+            };
+            let gated = report_comparison(&baseline, &finished.result, &gate_settings, &how, out, err);
+            // The worse of the run's own outcome (thresholds, validity) and the gate's.
+            Ok(match gated {
+                Ok(g) if exit == Exit::Passed => g,
+                _ => exit,
+            })
+        }
         Err(e) => {
             let status = e.exit();
             let hint = match &e {

@@ -33,6 +33,37 @@ pub struct ComparisonRow {
     pub metrics: Vec<MetricVerdict>,
 }
 
+impl Comparison {
+    /// The metric verdicts that decide: the gated metrics of the overall row.
+    pub fn gated(&self) -> impl Iterator<Item = &MetricVerdict> {
+        self.rows
+            .iter()
+            .filter(|r| r.subject == OVERALL)
+            .flat_map(|r| &r.metrics)
+            .filter(|m| self.settings.metrics.contains(&m.metric))
+    }
+
+    /// The sentences behind the verdict: the reasons when there are any (regressed, improved or
+    /// inconclusive metrics, invalid runs), else each gated metric's explanation.
+    pub fn explain_lines(&self) -> Vec<String> {
+        if self.reasons.is_empty() {
+            self.gated().map(|m| m.explanation.clone()).collect()
+        } else {
+            self.reasons.clone()
+        }
+    }
+
+    /// The verdict in words: "regressed: p95 of overall rose 14.2% (12.1ms → 13.8ms), p = 0.00016
+    /// over 8 vs 8 trials: regressed".
+    pub fn explain(&self) -> String {
+        format!(
+            "{}: {}",
+            self.verdict.label(),
+            self.explain_lines().join("; ")
+        )
+    }
+}
+
 /// Compares `candidate` with `baseline`.
 pub fn compare(baseline: &RunResult, candidate: &RunResult, settings: &GateSettings) -> Comparison {
     let mut warnings = environment_warnings(baseline, candidate);
@@ -56,6 +87,16 @@ pub fn compare(baseline: &RunResult, candidate: &RunResult, settings: &GateSetti
         }
     }
     let (base_trials, cand_trials) = (trials_of(baseline), trials_of(candidate));
+    for (side, run) in [("baseline", baseline), ("candidate", candidate)] {
+        let invalid = run.trials.iter().filter(|t| !t.valid).count();
+        if invalid > 0 {
+            warnings.push(format!(
+                "{invalid} of {} trials of the {side} were invalid (generator saturated or starts \
+                 dropped) and are left out",
+                run.trials.len()
+            ));
+        }
+    }
     if baseline.trials.is_empty() || candidate.trials.is_empty() {
         warnings.push(
             "a run has no repeated trials, so each side is a single sample: deltas are shown but no \

@@ -205,8 +205,11 @@ pub fn judge(
     };
     let trials = format!("{} vs {} trials", a.len(), b.len());
     if min_achievable_p(a.len(), b.len()) > settings.alpha {
+        let enough = (2..=200)
+            .find(|&n| min_achievable_p(n, n) <= settings.alpha)
+            .unwrap_or(200);
         verdict.explanation = format!(
-            "{} of {subject}: inconclusive, {trials} cannot reach alpha {} (8 vs 8 can)",
+            "{} of {subject}: inconclusive, {trials} cannot reach alpha {} ({enough} vs {enough} can)",
             metric.label(),
             settings.alpha
         );

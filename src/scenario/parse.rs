@@ -12,7 +12,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::error::{Diagnostics, improve_serde_message, key_segment};
 use super::plan::ScenarioKind;
-use super::raw::{RawCache, RawFeeder, RawJourney, RawLoad, RawScenario, RawTarget, SpannedMap};
+use super::raw::{RawCache, RawFeeder, RawJourney, RawLoad, RawRegression, RawScenario, RawTarget, SpannedMap};
 
 /// Top-level keys holding plain values, easily written by mistake below a `[table]` header.
 const TOP_LEVEL_VALUES: &[&str] = &["name", "description", "kind", "thresholds"];
@@ -105,6 +105,7 @@ fn probe_section(key: &str, value: Spanned<DeValue<'_>>, found: &mut Vec<Found>)
         "cache" => probe::<RawCache>(value, key, found),
         "thresholds" => probe::<Vec<String>>(value, key, found),
         "endpoint_thresholds" => probe::<BTreeMap<String, Vec<String>>>(value, key, found),
+        "regression" => probe::<RawRegression>(value, key, found),
         "journeys" => match (value.span(), value.into_inner()) {
             (_, DeValue::Array(items)) => {
                 for (i, item) in items.into_iter().enumerate() {

@@ -1,0 +1,111 @@
+//! Live A/B: the trials of a regression scenario run interleaved against two targets in one session
+//! (A B A B ...), so whatever drifts on a shared machine (other jobs, thermal limits, a cache
+//! warming up) hits both sides alike. The most trustworthy way to gate a change: build the base
+//! and the candidate, serve both, and compare them here rather than against a stored baseline from
+//! another day.
+//!
+//! Each side becomes an ordinary results file (`<out>/a/results.json`, `<out>/b/results.json`)
+//! with its trials, so the comparison can be made again later with `stampede compare`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::results::schema::TargetInfo;
+use crate::results::{RunResult, detect_environment, write_results};
+use crate::run::reach::check_reachable;
+use crate::run::trials::{SessionInfo, TrialRun, assemble, run_trial, summarize_trial, trial_line, trial_plan};
+use crate::run::{RunError, outdir};
+use crate::scenario::Plan;
+use crate::scenario::regression::RegressionSpec;
+
+/// The two sides of a live comparison.
+#[derive(Debug, Clone)]
+pub struct LiveTargets {
+    /// Base URL of the baseline (A).
+    pub a: String,
+    /// Base URL of the candidate (B).
+    pub b: String,
+}
+
+/// What a live session produced: both results, written, and the session directory.
+#[derive(Debug)]
+pub struct LiveSession {
+    pub dir: PathBuf,
+    pub a: RunResult,
+    pub b: RunResult,
+}
+
+/// Runs `spec.trials` trials per side, A then B, `spec.trials` times; writes both results.
+pub async fn run_live(
+    plan: &Plan,
+    spec: &RegressionSpec,
+    targets: &LiveTargets,
+    out: Option<&std::path::Path>,
+    cancel: &CancellationToken,
+    err: &mut dyn Write,
+) -> Result<LiveSession, RunError> {
+    for url in [&targets.a, &targets.b] {
+        tokio::select! {
+            reached = check_reachable(url, plan.target.timeout) => reached?,
+            () = cancel.cancelled() => return Err(RunError::InterruptedEarly),
+        }
+    }
+    let dir = outdir::prepare(out, &format!("{}-ab", plan.name))?;
+    let trial = trial_plan(plan, spec);
+    let environment = detect_environment();
+    let _ = writeln!(
+        err,
+        "live A/B: {} trials per side of {:.1}s at {}/s (each after {:.1}s of warm-up), interleaved A B A B ...",
+        spec.trials,
+        spec.trial_duration.as_secs_f64(),
+        spec.rate,
+        spec.trial_warmup.as_secs_f64()
+    );
+    let (mut runs_a, mut runs_b): (Vec<TrialRun>, Vec<TrialRun>) = (Vec::new(), Vec::new());
+    'session: for i in 0..spec.trials {
+        for (side, url, runs) in [
+            ("a", &targets.a, &mut runs_a),
+            ("b", &targets.b, &mut runs_b),
+        ] {
+            if cancel.is_cancelled() {
+                break 'session;
+            }
+            let run = run_trial(&trial, url, None, cancel).await?;
+            let line = summarize_trial(i, Some(side), &run, environment.cores);
+            let _ = writeln!(err, "{}", plan.redact(&trial_line(&line, spec.trials)));
+            runs.push(run);
+        }
+    }
+    let interrupted = cancel.is_cancelled();
+    let mut results = Vec::new();
+    for (side, url, runs) in [("a", &targets.a, runs_a), ("b", &targets.b, runs_b)] {
+        let info = SessionInfo {
+            plan: &trial,
+            spec,
+            target: TargetInfo {
+                url: url.clone(),
+                bundled: false,
+                cache_backend: None,
+                notes: vec![format!(
+                    "side {} of a live A/B comparison",
+                    side.to_uppercase()
+                )],
+            },
+            environment: environment.clone(),
+            interrupted,
+            side: Some(side),
+        };
+        let result = assemble(info, runs)
+            .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
+        let side_dir = dir.join(side);
+        std::fs::create_dir_all(&side_dir)?;
+        write_results(&side_dir, &result, plan)
+            .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
+        results.push(result);
+    }
+    let b = results.pop().ok_or(RunError::InterruptedEarly)?;
+    let a = results.pop().ok_or(RunError::InterruptedEarly)?;
+    Ok(LiveSession { dir, a, b })
+}

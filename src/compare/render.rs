@@ -1,0 +1,196 @@
+//! A comparison for people and for CI: the terminal table (tabled), a Markdown section for a CI step
+//! summary or a pull-request comment, and JUnit XML (one test case per gated metric) for CI test
+//! reports. All three are built from the same [`Comparison`] data, so they cannot disagree.
+
+use std::io::{self, Write};
+
+use tabled::builder::Builder;
+use tabled::settings::object::Columns;
+use tabled::settings::{Alignment, Style};
+
+use super::comparison::{Comparison, OVERALL};
+use super::verdict::{GatedMetric, MetricVerdict, Verdict, format_p};
+use crate::units::format_micros;
+
+/// The figure of a metric for people (`12.1ms`, `200.0/s`, `0.10%`), `-` when missing.
+pub fn format_value(metric: GatedMetric, value: Option<f64>) -> String {
+    match value {
+        None => "-".into(),
+        Some(v) => match metric {
+            GatedMetric::P50 | GatedMetric::P95 | GatedMetric::P99 => format_micros(v),
+            GatedMetric::Throughput => format!("{v:.1}/s"),
+            GatedMetric::ErrorRate => format!("{:.2}%", v * 100.0),
+        },
+    }
+}
+
+/// The change for people: `+14.2%`, or `+0.50 pt` for the error rate.
+pub fn format_change(m: &MetricVerdict) -> String {
+    match m.change {
+        None => "-".into(),
+        Some(c) if m.metric == GatedMetric::ErrorRate => format!("{:+.2} pt", c * 100.0),
+        Some(c) => format!("{:+.1}%", c * 100.0),
+    }
+}
+
+/// The verdict word, upper-cased when it is a gated metric of the overall row (the ones that
+/// decide), so the eye finds them.
+fn verdict_cell(c: &Comparison, subject: &str, m: &MetricVerdict) -> String {
+    if subject == OVERALL && c.settings.metrics.contains(&m.metric) {
+        format!("{} *", m.verdict.label().to_uppercase())
+    } else {
+        m.verdict.label().to_string()
+    }
+}
+
+fn cells(c: &Comparison, subject: &str, m: &MetricVerdict) -> [String; 7] {
+    [
+        subject.to_string(),
+        m.metric.label().to_string(),
+        format_value(m.metric, m.baseline),
+        format_value(m.metric, m.candidate),
+        format_change(m),
+        m.p_value.map_or_else(|| "-".into(), format_p),
+        verdict_cell(c, subject, m),
+    ]
+}
+
+const HEADER: [&str; 7] = [
+    "endpoint",
+    "metric",
+    "baseline",
+    "candidate",
+    "change",
+    "p",
+    "verdict",
+];
+
+/// The table of every row and metric (medians over trials).
+pub fn table(c: &Comparison) -> String {
+    let mut builder = Builder::default();
+    builder.push_record(HEADER);
+    for row in &c.rows {
+        for m in &row.metrics {
+            builder.push_record(cells(c, &row.subject, m));
+        }
+    }
+    let mut table = builder.build();
+    table
+        .with(Style::rounded())
+        .modify(Columns::new(2..6), Alignment::right());
+    table.to_string()
+}
+
+/// The whole terminal report: the table, the verdict explained, and the warnings.
+pub fn write_terminal(out: &mut dyn Write, c: &Comparison) -> io::Result<()> {
+    writeln!(out, "{}", table(c))?;
+    writeln!(
+        out,
+        "* gated (alpha {}, minimum effect {:.0}% p50/throughput, {:.0}% p95/p99, {:.2} pt error rate); medians over trials",
+        c.settings.alpha,
+        c.settings.min_effect_p50 * 100.0,
+        c.settings.min_effect_tail * 100.0,
+        c.settings.min_effect_error_rate * 100.0
+    )?;
+    for w in &c.warnings {
+        writeln!(out, "warning: {w}")?;
+    }
+    writeln!(out, "verdict: {}", c.explain())
+}
+
+fn md_escape(text: &str) -> String {
+    text.replace('|', "\\|").replace('<', "&lt;")
+}
+
+/// A Markdown section (GitHub-flavoured): verdict, explanation, table and warnings.
+pub fn markdown(c: &Comparison, title: &str) -> String {
+    let icon = match c.verdict {
+        Verdict::Pass => "✅",
+        Verdict::Improved => "🚀",
+        Verdict::Inconclusive => "⚠️",
+        Verdict::Regressed => "❌",
+    };
+    let mut md = format!(
+        "## {} — {icon} {}\n\n",
+        md_escape(title),
+        c.verdict.label()
+    );
+    for line in c.explain_lines() {
+        md.push_str(&format!("- {}\n", md_escape(&line)));
+    }
+    md.push('\n');
+    md.push_str(&format!("| {} |\n", HEADER.join(" | ")));
+    md.push_str("|---|---|---:|---:|---:|---:|---|\n");
+    for row in &c.rows {
+        for m in &row.metrics {
+            let cells = cells(c, &row.subject, m).map(|s| md_escape(&s));
+            md.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+    }
+    md.push_str(&format!(
+        "\n\\* gated: one-sided Mann-Whitney U over per-trial values, alpha {}, and a minimum effect.\n",
+        c.settings.alpha
+    ));
+    for w in &c.warnings {
+        md.push_str(&format!("\n> **warning:** {}\n", md_escape(w)));
+    }
+    md
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// JUnit XML: one test case per gated metric of the overall row; a regression is a failure, an
+/// inconclusive metric is skipped with its reason (a failure with `strict`).
+pub fn junit(c: &Comparison, suite: &str, strict: bool) -> String {
+    let gated: Vec<&MetricVerdict> = c.gated().collect();
+    let fails = |m: &MetricVerdict| {
+        m.verdict == Verdict::Regressed || (strict && m.verdict == Verdict::Inconclusive)
+    };
+    let failures = gated.iter().filter(|m| fails(m)).count();
+    let skipped = gated
+        .iter()
+        .filter(|m| !fails(m) && m.verdict == Verdict::Inconclusive)
+        .count();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    xml.push_str(&format!(
+        "<testsuites name=\"stampede\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n",
+        gated.len()
+    ));
+    xml.push_str(&format!(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n",
+        xml_escape(suite),
+        gated.len()
+    ));
+    for m in gated {
+        let name = format!("regression gate: {} ({})", m.metric.label(), OVERALL);
+        xml.push_str(&format!(
+            "    <testcase classname=\"stampede.gate\" name=\"{}\">\n",
+            xml_escape(&name)
+        ));
+        if fails(m) {
+            xml.push_str(&format!(
+                "      <failure message=\"{}\" type=\"{}\"/>\n",
+                xml_escape(&m.explanation),
+                m.verdict.label()
+            ));
+        } else if m.verdict == Verdict::Inconclusive {
+            xml.push_str(&format!(
+                "      <skipped message=\"{}\"/>\n",
+                xml_escape(&m.explanation)
+            ));
+        } else {
+            xml.push_str(&format!(
+                "      <system-out>{}</system-out>\n",
+                xml_escape(&m.explanation)
+            ));
+        }
+        xml.push_str("    </testcase>\n");
+    }
+    xml.push_str("  </testsuite>\n</testsuites>\n");
+    xml
+}
