@@ -41,7 +41,11 @@ pub enum BaselineCommand {
     },
 }
 
-pub fn execute(args: BaselineArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Exit> {
+pub fn execute(
+    args: BaselineArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Exit> {
     let store = BaselineStore::default();
     let written = match args.command {
         BaselineCommand::Save {
@@ -133,7 +137,9 @@ fn show(b: &Baseline, out: &mut dyn Write) -> std::io::Result<()> {
         );
     }
     let mut builder = Builder::default();
-    builder.push_record(["trial", "requests", "p50", "p95", "p99", "rate", "errors", "valid"]);
+    builder.push_record([
+        "trial", "requests", "p50", "p95", "p99", "rate", "errors", "valid",
+    ]);
     for t in &r.trials {
         let s = &t.total;
         builder.push_record([

@@ -66,13 +66,20 @@ pub struct CompareArgs {
     pub quiet: bool,
 }
 
-pub fn execute(args: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Exit> {
+pub fn execute(
+    args: CompareArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Exit> {
     if args.live {
         return live(args, out, err);
     }
     let [base_arg, cand_arg] = args.inputs.as_slice() else {
         return quiet_broken_pipe(
-            writeln!(err, "error: compare needs BASELINE and CANDIDATE (or --live --a URL --b URL SCENARIO)"),
+            writeln!(
+                err,
+                "error: compare needs BASELINE and CANDIDATE (or --live --a URL --b URL SCENARIO)"
+            ),
             Exit::Usage,
         );
     };

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::compare::{Reporting, report_comparison};
 use super::validate::write_load_error;
 use super::{Exit, quiet_broken_pipe};
-use super::compare::{Reporting, report_comparison};
 use crate::compare::baseline::resolve_baseline;
 use crate::results::read_results;
 use crate::run::overrides::{GateOverrides, apply};
@@ -131,11 +131,14 @@ pub fn execute(
     // Fail fast on a baseline that does not exist, before any load.
     let baseline = match &settings.baseline {
         None => None,
-        Some(arg) => match resolve_baseline(arg).map_err(|e| e.to_string()).and_then(|path| {
-            read_results(&path).map_err(|e| e.to_string())
-        }) {
+        Some(arg) => match resolve_baseline(arg)
+            .map_err(|e| e.to_string())
+            .and_then(|path| read_results(&path).map_err(|e| e.to_string()))
+        {
             Ok(result) => Some((arg.clone(), result)),
-            Err(e) => return quiet_broken_pipe(writeln!(err, "error: --baseline: {e}"), Exit::Usage),
+            Err(e) => {
+                return quiet_broken_pipe(writeln!(err, "error: --baseline: {e}"), Exit::Usage);
+            }
         },
     };
     // The gate settings the run will use (the scenario's, with the command line's overrides).
@@ -171,7 +174,8 @@ pub fn execute(
                 gate: settings.gate,
                 strict: settings.strict,
             };
-            let gated = report_comparison(&baseline, &finished.result, &gate_settings, &how, out, err);
+            let gated =
+                report_comparison(&baseline, &finished.result, &gate_settings, &how, out, err);
             // The worse of the run's own outcome (thresholds, validity) and the gate's.
             Ok(match gated {
                 Ok(g) if exit == Exit::Passed => g,

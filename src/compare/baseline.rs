@@ -38,7 +38,9 @@ pub enum BaselineError {
 
 fn known_list(known: &[String]) -> String {
     if known.is_empty() {
-        format!(" (no baselines are saved in {STORE_DIR}/ yet: `stampede baseline save <results.json> --name <name>`)")
+        format!(
+            " (no baselines are saved in {STORE_DIR}/ yet: `stampede baseline save <results.json> --name <name>`)"
+        )
     } else {
         format!(" (saved baselines: {})", known.join(", "))
     }

@@ -15,7 +15,9 @@ use tokio_util::sync::CancellationToken;
 use crate::results::schema::TargetInfo;
 use crate::results::{RunResult, detect_environment, write_results};
 use crate::run::reach::check_reachable;
-use crate::run::trials::{SessionInfo, TrialRun, assemble, run_trial, summarize_trial, trial_line, trial_plan};
+use crate::run::trials::{
+    SessionInfo, TrialRun, assemble, run_trial, summarize_trial, trial_line, trial_plan,
+};
 use crate::run::{RunError, outdir};
 use crate::scenario::Plan;
 use crate::scenario::regression::RegressionSpec;
@@ -97,8 +99,8 @@ pub async fn run_live(
             interrupted,
             side: Some(side),
         };
-        let result = assemble(info, runs)
-            .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
+        let result =
+            assemble(info, runs).map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
         let side_dir = dir.join(side);
         std::fs::create_dir_all(&side_dir)?;
         write_results(&side_dir, &result, plan)

@@ -110,11 +110,7 @@ pub fn markdown(c: &Comparison, title: &str) -> String {
         Verdict::Inconclusive => "⚠️",
         Verdict::Regressed => "❌",
     };
-    let mut md = format!(
-        "## {} — {icon} {}\n\n",
-        md_escape(title),
-        c.verdict.label()
-    );
+    let mut md = format!("## {} — {icon} {}\n\n", md_escape(title), c.verdict.label());
     for line in c.explain_lines() {
         md.push_str(&format!("- {}\n", md_escape(&line)));
     }

@@ -44,7 +44,9 @@ impl GatedMetric {
 
     /// The metric named `name` ([`GatedMetric::key`]); `None` for anything else.
     pub fn parse(name: &str) -> Option<GatedMetric> {
-        GatedMetric::ALL.into_iter().find(|m| m.key() == name.trim())
+        GatedMetric::ALL
+            .into_iter()
+            .find(|m| m.key() == name.trim())
     }
 
     /// The name in sentences (`error rate`).
@@ -278,7 +280,10 @@ pub fn judge(
                 format!("{:.0}%", settings.min_effect(metric) * 100.0)
             }
         ),
-        _ => format!("pass, within noise (not significant at alpha {})", settings.alpha),
+        _ => format!(
+            "pass, within noise (not significant at alpha {})",
+            settings.alpha
+        ),
     };
     verdict.explanation = format!(
         "{} of {subject} {moved} ({} → {}), p = {} over {trials}: {outcome}",
@@ -358,7 +363,11 @@ mod tests {
             &GateSettings::default(),
         );
         assert_eq!(back.verdict, Verdict::Improved);
-        assert!(back.explanation.contains("fell 16.7%"), "{}", back.explanation);
+        assert!(
+            back.explanation.contains("fell 16.7%"),
+            "{}",
+            back.explanation
+        );
     }
 
     #[test]

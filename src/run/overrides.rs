@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::{RunError, RunOptions};
 use crate::scenario::Plan;
-use crate::scenario::regression::RegressionSpec;
 use crate::scenario::plan::{LoadModel, TargetKind};
+use crate::scenario::regression::RegressionSpec;
 
 /// Applies `--duration` and `--target` to a validated plan.
 pub fn apply(mut plan: Plan, options: &RunOptions) -> Result<Plan, RunError> {

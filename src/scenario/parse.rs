@@ -12,7 +12,9 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::error::{Diagnostics, improve_serde_message, key_segment};
 use super::plan::ScenarioKind;
-use super::raw::{RawCache, RawFeeder, RawJourney, RawLoad, RawRegression, RawScenario, RawTarget, SpannedMap};
+use super::raw::{
+    RawCache, RawFeeder, RawJourney, RawLoad, RawRegression, RawScenario, RawTarget, SpannedMap,
+};
 
 /// Top-level keys holding plain values, easily written by mistake below a `[table]` header.
 const TOP_LEVEL_VALUES: &[&str] = &["name", "description", "kind", "thresholds"];

@@ -142,12 +142,8 @@ pub(crate) fn regression(
         }
     }
     if let Some(n) = &r.min_requests_p99 {
-        gate.min_requests_p99 = u64::from(ctx.int_in(
-            n,
-            "regression.min_requests_p99",
-            1,
-            i64::from(u32::MAX),
-        ));
+        gate.min_requests_p99 =
+            u64::from(ctx.int_in(n, "regression.min_requests_p99", 1, i64::from(u32::MAX)));
     }
     if let Some(list) = &r.metrics {
         let mut metrics = Vec::new();
@@ -157,11 +153,10 @@ pub(crate) fn regression(
                 Some(_) => {}
                 None => {
                     let names = GatedMetric::ALL.map(GatedMetric::key);
-                    let hint = did_you_mean(name.get_ref(), names)
-                        .map_or_else(
-                            || format!("expected one of {}", names.join(", ")),
-                            |best| format!("did you mean `{best}`?"),
-                        );
+                    let hint = did_you_mean(name.get_ref(), names).map_or_else(
+                        || format!("expected one of {}", names.join(", ")),
+                        |best| format!("did you mean `{best}`?"),
+                    );
                     ctx.err(
                         name.span(),
                         &format!("regression.metrics[{i}]"),
