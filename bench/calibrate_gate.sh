@@ -104,7 +104,7 @@ echo "calibrate_gate: A = $URL_A (inject-delay $BASE_DELAY), B = $URL_B (inject-
 
 # gate KIND N URL_A URL_B: one live gate; prints a line and appends "KIND VERDICT P50CHANGE" to results.
 gate() {
-  local kind=$1 n=$2 a=$3 b=$4 out="$work/$1-$2"
+  local kind=$1 n=$2 a=$3 b=$4 out="$work/${1//\//}-$2"
   local status=0
   "$BIN" compare --live --a "$a" --b "$b" "$work/calibrate.toml" --gate --quiet --out "$out" \
     >"$out.stdout" 2>"$out.stderr" || status=$?

@@ -151,8 +151,8 @@ pub fn gated_verdicts(c: &serde_json::Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `stampede compare --live --a A --b B --gate --quiet --out OUT SCENARIO` in `dir`; prints the
-/// verdict line for the test log.
+/// `stampede compare --live --a A --b B --gate --out OUT SCENARIO` in `dir` (the per-trial lines on
+/// stderr stay in the failure message); prints the verdict line for the test log.
 pub fn live(dir: &Path, scenario: &Path, a: &str, b: &str, out: &str) -> Output {
     let output = stampede(
         dir,
@@ -164,7 +164,6 @@ pub fn live(dir: &Path, scenario: &Path, a: &str, b: &str, out: &str) -> Output 
             "--b",
             b,
             "--gate",
-            "--quiet",
             "--out",
             out,
             scenario.to_str().expect("utf-8 path"),
