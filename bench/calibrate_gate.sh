@@ -126,7 +126,7 @@ aa_improved=$(count A/A improved)
 aa_inconclusive=$(count A/A inconclusive)
 detections=$(count A/B regressed)
 ab_inconclusive=$(count A/B inconclusive)
-median_change=$(grep '^A/B ' "$work/results" | awk '{print $3}' | tr -d '%+' | sort -g | awk '{v[NR]=$1} END { if (NR) printf "%+.1f%%", (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2) }')
+median_change=$(grep '^A/B ' "$work/results" | awk 'NF == 3 {print $3}' | tr -d '%+' | sort -g | awk '{v[NR]=$1} END { if (NR) printf "%+.1f%%", (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2) }')
 echo
 echo "A/A: $false_alarms false alarms (regressed) of $RUNS; also $aa_improved 'improved', $aa_inconclusive inconclusive"
 echo "A/B: $detections of $RUNS slowdowns detected (regressed); $ab_inconclusive inconclusive; median p50 change $median_change"

@@ -1,4 +1,4 @@
-//! Calibration, A/A: a real SalesHub compared with itself in a live session (8 trials per side,
+//! Calibration, A/A: a real SalesHub compared with itself in a live session (10 trials per side,
 //! interleaved) must pass, every gated metric included.
 
 mod gate_common;
@@ -9,7 +9,7 @@ use gate_common::*;
 async fn the_same_target_against_itself_passes() {
     let tmp = tempfile::tempdir().expect("tmp");
     let a = saleshub(&tmp.path().join("a"), None).await;
-    let scenario = scenario(tmp.path(), 8);
+    let scenario = scenario(tmp.path(), 10);
     let url = a.base_url().to_string();
 
     let out = live(tmp.path(), &scenario, &url, &url, "aa");
@@ -21,13 +21,13 @@ async fn the_same_target_against_itself_passes() {
     for (metric, verdict) in verdicts {
         assert_eq!(verdict, "pass", "A/A {metric}: {}", both(&out));
     }
-    // Both sides are ordinary results files with 8 trials each, marked with their side.
+    // Both sides are ordinary results files with 10 trials each, marked with their side.
     for side in ["a", "b"] {
         let path = tmp.path().join("aa").join(side).join("results.json");
         let text = std::fs::read_to_string(&path).expect("side results");
         let r: serde_json::Value = serde_json::from_str(&text).expect("json");
         let trials = r["trials"].as_array().expect("trials");
-        assert_eq!(trials.len(), 8, "{side}");
+        assert_eq!(trials.len(), 10, "{side}");
         assert!(
             trials
                 .iter()

@@ -11,7 +11,7 @@ async fn a_slower_candidate_regresses_naming_the_metric() {
     let tmp = tempfile::tempdir().expect("tmp");
     let a = saleshub(&tmp.path().join("a"), None).await;
     let b = saleshub(&tmp.path().join("b"), Some(DELAY)).await;
-    let scenario = scenario(tmp.path(), 8);
+    let scenario = scenario(tmp.path(), 10);
 
     let out = live(tmp.path(), &scenario, a.base_url(), b.base_url(), "ab");
     assert_eq!(code(&out), 1, "A/B must regress: {}", both(&out));
@@ -22,7 +22,7 @@ async fn a_slower_candidate_regresses_naming_the_metric() {
         both(&out)
     );
     assert!(
-        stdout.contains("over 8 vs 8 trials: regressed"),
+        stdout.contains("over 10 vs 10 trials: regressed"),
         "{}",
         both(&out)
     );

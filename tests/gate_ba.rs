@@ -10,7 +10,7 @@ async fn a_faster_candidate_improves() {
     let tmp = tempfile::tempdir().expect("tmp");
     let a = saleshub(&tmp.path().join("a"), None).await;
     let b = saleshub(&tmp.path().join("b"), Some(DELAY)).await;
-    let scenario = scenario(tmp.path(), 8);
+    let scenario = scenario(tmp.path(), 10);
 
     let out = live(tmp.path(), &scenario, b.base_url(), a.base_url(), "ba");
     assert_eq!(code(&out), 0, "improved passes the gate: {}", both(&out));

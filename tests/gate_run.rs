@@ -13,7 +13,7 @@ async fn baseline_then_gate_regressed_and_too_few_trials_inconclusive() {
     let dir = tmp.path();
     let a = saleshub(&dir.join("a"), None).await;
     let b = saleshub(&dir.join("b"), Some(DELAY)).await;
-    let scenario = scenario(dir, 8);
+    let scenario = scenario(dir, 10);
     let scenario = scenario.to_str().expect("utf-8 path");
 
     // The baseline: a regression run against A, saved under a name.
@@ -45,7 +45,7 @@ async fn baseline_then_gate_regressed_and_too_few_trials_inconclusive() {
     let out = stampede(dir, &["baseline", "show", "main"]);
     let shown = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
-        shown.contains("8 trials of 1.0s") && shown.contains("cores"),
+        shown.contains("10 trials of 1.0s") && shown.contains("cores"),
         "{shown}"
     );
 
@@ -124,7 +124,7 @@ async fn baseline_then_gate_regressed_and_too_few_trials_inconclusive() {
         both(&out)
     );
     assert!(
-        stderr.contains("8 vs 2 trials cannot reach alpha 0.0025"),
+        stderr.contains("10 vs 2 trials cannot reach alpha 0.0025"),
         "{}",
         both(&out)
     );
