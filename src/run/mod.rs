@@ -135,7 +135,7 @@ pub async fn run_plan(
         }
         TargetKind::Url { base_url } => {
             tokio::select! {
-                reached = reach::check_reachable(base_url, plan.target.timeout) => reached?,
+                reached = reach::check_reachable(base_url, plan.target.timeout, &plan.target.tls) => reached?,
                 () = cancel.cancelled() => return Err(RunError::InterruptedEarly),
             }
             let info = TargetInfo {
@@ -167,12 +167,13 @@ pub async fn run_plan(
     let sampler = ResourceSampler::start(measure_start, target_pid);
     // The server's counters are first read when the measured phase starts, so their delta covers
     // the same requests as the X-Cache counts (warm-up traffic excluded from both).
-    let scraper = ScrapeConfig::from_spec(&base_url, &plan.cache, measure_start).map(|config| {
-        tokio::spawn(async move {
-            tokio::time::sleep_until(measure_start.into()).await;
-            CacheScraper::start(config).await
-        })
-    });
+    let scraper = ScrapeConfig::from_spec(&base_url, &plan.cache, &plan.target.tls, measure_start)
+        .map(|config| {
+            tokio::spawn(async move {
+                tokio::time::sleep_until(measure_start.into()).await;
+                CacheScraper::start(config).await
+            })
+        });
     let progress = ProgressDisplay::start(
         recorder.clone(),
         warmup + planned,
@@ -218,6 +219,9 @@ pub async fn run_plan(
     let summary = engine?;
     warnings.extend(summary.warnings);
     warnings.extend(target_info.notes.iter().cloned());
+    if matches!(plan.target.tls, crate::scenario::plan::TlsTrust::Insecure) {
+        warnings.push(crate::engine::tls::INSECURE_WARNING.to_string());
+    }
     if interrupted {
         warnings.push(format!(
             "interrupted by Ctrl-C after {:.1} s of {:.1} s",
