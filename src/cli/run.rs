@@ -11,6 +11,7 @@ use clap::Args;
 
 use super::validate::write_load_error;
 use super::{Exit, quiet_broken_pipe};
+use crate::run::segment::Segment;
 use crate::run::{self, RunError, RunOptions};
 use crate::scenario;
 
@@ -31,6 +32,15 @@ pub struct RunArgs {
     /// Send the load to this URL instead of the scenario's target.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
+    /// Run only worker I's slice of the load, of N workers running the same scenario (1 ≤ I ≤ N):
+    /// the rate, users or connections divided so the workers together send the whole load.
+    /// Merge their results with `stampede merge`.
+    #[arg(long, value_name = "I/N", value_parser = parse_segment)]
+    pub segment: Option<Segment>,
+}
+
+fn parse_segment(text: &str) -> Result<Segment, String> {
+    Segment::parse(text).map_err(|e| e.to_string())
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -49,6 +59,7 @@ pub struct RunSettings {
     pub duration: Option<Duration>,
     pub quiet: bool,
     pub target: Option<String>,
+    pub segment: Option<Segment>,
 }
 
 impl RunArgs {
@@ -59,6 +70,7 @@ impl RunArgs {
             duration: self.duration,
             quiet: self.quiet,
             target: self.target,
+            segment: self.segment,
         }
     }
 }
@@ -82,6 +94,7 @@ pub fn execute(
         duration: settings.duration,
         quiet: settings.quiet,
         target: settings.target.clone(),
+        segment: settings.segment,
         exe: std::env::current_exe()
             .map_err(|e| anyhow::anyhow!("cannot find the stampede binary itself: {e}"))?,
     };

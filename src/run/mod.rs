@@ -12,6 +12,7 @@ pub mod api;
 pub mod outdir;
 pub mod overrides;
 pub mod reach;
+pub mod segment;
 pub mod signal;
 pub mod term;
 
@@ -49,6 +50,8 @@ pub struct RunOptions {
     pub target: Option<String>,
     /// The `stampede` binary that serves the bundled SalesHub (`current_exe()` in the CLI).
     pub exe: PathBuf,
+    /// `--segment i/N`: send only this worker's slice of the load.
+    pub segment: Option<segment::Segment>,
 }
 
 /// Why a run stopped before it could produce results. Each maps to an exit code.
@@ -98,7 +101,13 @@ pub async fn run_plan(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Finished, RunError> {
-    let plan = Arc::new(overrides::apply(plan, options)?);
+    let mut plan = overrides::apply(plan, options)?;
+    if let Some(segment) = options.segment {
+        segment
+            .apply(&mut plan)
+            .map_err(|e| RunError::Usage(e.to_string()))?;
+    }
+    let plan = Arc::new(plan);
 
     // The target: started by us, or checked before any load.
     let mut bundled = None;
@@ -186,6 +195,7 @@ pub async fn run_plan(
         base_url: base_url.clone(),
         recorder: recorder.clone(),
         cancel: cancel.clone(),
+        arrival_phase: options.segment.map_or(0.0, |s| s.phase()),
     };
     let engine = match plan.load.model {
         LoadModel::Open { .. } => run_open(&ctx).await,
@@ -248,6 +258,9 @@ pub async fn run_plan(
         && let Some(warning) = stall_warning(&result.totals)
     {
         result.outcome.warnings.push(warning);
+    }
+    if let Some(segment) = options.segment {
+        result.segments = vec![segment.info(&result)];
     }
     let results_path = write_results(&dir, &result, &plan)
         .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
