@@ -6,6 +6,7 @@
 //! one variant in [`Command`] and one arm in [`run`].
 
 pub mod exit;
+pub mod merge;
 pub mod run;
 pub mod validate;
 
@@ -29,6 +30,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run a scenario (validates it first).
     Run(run::RunArgs),
+    /// Merge the results of several runs of one scenario (e.g. the workers of `run --segment`).
+    Merge(merge::MergeArgs),
     /// The bundled reference CRM server: `serve` it (seeded with --seed), or only `seed` it.
     Saleshub(saleshub::cli::SaleshubArgs),
 }
@@ -40,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let result = match cli.command {
         Command::Validate(args) => validate::execute(&args.into_settings(), &mut out, &mut err),
         Command::Run(args) => run::execute(&args.into_settings(), &mut out, &mut err),
+        Command::Merge(args) => merge::execute(args, &mut out, &mut err),
         Command::Saleshub(args) => Ok(if saleshub::cli::run_command(args.command) {
             Exit::Passed
         } else {
