@@ -110,6 +110,7 @@ pub(crate) mod tests {
             trials: vec![],
             findings: vec![],
             interval_log: None,
+            segments: vec![],
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod baseline;
 pub mod compare;
 pub mod exit;
+pub mod merge;
 pub mod run;
 pub mod validate;
 
@@ -35,6 +36,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Save, list and show named baselines (reports/baselines/).
     Baseline(baseline::BaselineArgs),
+    /// Merge the results of several runs of one scenario (e.g. the workers of `run --segment`).
+    Merge(merge::MergeArgs),
     /// The bundled reference CRM server: `serve` it (seeded with --seed), or only `seed` it.
     Saleshub(saleshub::cli::SaleshubArgs),
 }
@@ -48,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Run(args) => run::execute(&args.into_settings(), &mut out, &mut err),
         Command::Compare(args) => compare::execute(args, &mut out, &mut err),
         Command::Baseline(args) => baseline::execute(args, &mut out, &mut err),
+        Command::Merge(args) => merge::execute(args, &mut out, &mut err),
         Command::Saleshub(args) => Ok(if saleshub::cli::run_command(args.command) {
             Exit::Passed
         } else {

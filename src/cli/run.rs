@@ -15,6 +15,7 @@ use super::{Exit, quiet_broken_pipe};
 use crate::compare::baseline::resolve_baseline;
 use crate::results::read_results;
 use crate::run::overrides::{GateOverrides, apply};
+use crate::run::segment::Segment;
 use crate::run::{self, RunError, RunOptions};
 use crate::scenario;
 
@@ -53,6 +54,15 @@ pub struct RunArgs {
     /// The gate's significance level per metric, replacing [regression] alpha, e.g. 0.0025.
     #[arg(long, value_name = "ALPHA", value_parser = parse_alpha)]
     pub alpha: Option<f64>,
+    /// Run only worker I's slice of the load, of N workers running the same scenario (1 ≤ I ≤ N):
+    /// the rate, users or connections divided so the workers together send the whole load.
+    /// Merge their results with `stampede merge`.
+    #[arg(long, value_name = "I/N", value_parser = parse_segment)]
+    pub segment: Option<Segment>,
+}
+
+fn parse_segment(text: &str) -> Result<Segment, String> {
+    Segment::parse(text).map_err(|e| e.to_string())
 }
 
 /// A significance level above 0 and at most 0.5.
@@ -84,6 +94,7 @@ pub struct RunSettings {
     pub gate: bool,
     pub strict: bool,
     pub gate_overrides: GateOverrides,
+    pub segment: Option<Segment>,
 }
 
 impl RunArgs {
@@ -101,6 +112,7 @@ impl RunArgs {
                 trials: self.trials,
                 alpha: self.alpha,
             },
+            segment: self.segment,
         }
     }
 }
@@ -124,6 +136,7 @@ pub fn execute(
         duration: settings.duration,
         quiet: settings.quiet,
         target: settings.target.clone(),
+        segment: settings.segment,
         exe: std::env::current_exe()
             .map_err(|e| anyhow::anyhow!("cannot find the stampede binary itself: {e}"))?,
         gate: settings.gate_overrides,

@@ -1,5 +1,5 @@
 //! The fast HTTP client every engine sends through: HTTP/1.1 with keep-alive on hyper, https via
-//! rustls (aws-lc-rs, the platform's trust store), one deadline per request covering connect, send
+//! rustls (aws-lc-rs; the platform's trust store, or the scenario's CA file, see [`super::tls`]), one deadline per request covering connect, send
 //! and the whole body.
 //!
 //! Two ways to send, same semantics:
@@ -34,6 +34,7 @@ use tower_service::Service;
 use super::context::EngineError;
 use super::gate::{Admission, ConnGate};
 use crate::results::schema::ErrorKind;
+use crate::scenario::plan::TlsTrust;
 
 /// The request body type sent by the engine.
 pub type Body = Full<Bytes>;
@@ -103,18 +104,23 @@ impl Conn {
 
 impl HttpClient {
     /// A client whose shared pool keeps up to `pool_size` idle connections per host, with
-    /// `timeout` per request (connect + send + whole body).
-    pub fn new(timeout: Duration, pool_size: usize) -> Result<HttpClient, EngineError> {
+    /// `timeout` per request (connect + send + whole body), trusting https targets as `trust` says.
+    pub fn new(
+        timeout: Duration,
+        pool_size: usize,
+        trust: &TlsTrust,
+    ) -> Result<HttpClient, EngineError> {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(timeout));
-        let connector = HttpsConnectorBuilder::new()
-            .with_provider_and_platform_verifier(rustls::crypto::aws_lc_rs::default_provider())
-            .map_err(|e| EngineError::Tls(e.to_string()))?
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
+        let builder = match super::tls::client_config(trust)? {
+            Some(config) => HttpsConnectorBuilder::new().with_tls_config(config),
+            None => HttpsConnectorBuilder::new()
+                .with_provider_and_platform_verifier(rustls::crypto::aws_lc_rs::default_provider())
+                .map_err(|e| EngineError::Tls(e.to_string()))?,
+        };
+        let connector = builder.https_or_http().enable_http1().wrap_connector(http);
         let pooled = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(pool_size.max(1))
             .pool_idle_timeout(Duration::from_secs(90))

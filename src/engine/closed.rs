@@ -70,7 +70,7 @@ pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineErro
         .max()
         .unwrap_or(1)
         .max(1) as usize;
-    let client = HttpClient::new(ctx.plan.target.timeout, most_users)?;
+    let client = HttpClient::new(ctx.plan.target.timeout, most_users, &ctx.plan.target.tls)?;
     let endpoints: Vec<(String, String)> = ctx
         .plan
         .endpoints()

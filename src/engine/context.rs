@@ -20,6 +20,9 @@ pub struct EngineContext {
     pub recorder: Recorder,
     /// Fired on Ctrl-C: engines stop promptly, dropping what is in flight.
     pub cancel: CancellationToken,
+    /// Open model: the fraction of an arrival this worker's schedule is shifted by (`--segment
+    /// i/N`: (i − 1)/N, see `run::segment`); 0 for a whole run.
+    pub arrival_phase: f64,
 }
 
 /// What an engine did, beside what it recorded.

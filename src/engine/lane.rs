@@ -50,7 +50,8 @@ pub(crate) async fn prepare(
     ),
     super::context::EngineError,
 > {
-    let mut client = super::client::HttpClient::new(ctx.plan.target.timeout, pool_size)?;
+    let mut client =
+        super::client::HttpClient::new(ctx.plan.target.timeout, pool_size, &ctx.plan.target.tls)?;
     if let Some(cap) = gate {
         client = client.with_gate(cap);
     }

@@ -13,6 +13,7 @@ pub mod open;
 pub mod pacer;
 pub mod step;
 pub mod throughput;
+pub mod tls;
 
 #[cfg(test)]
 mod model_tests;

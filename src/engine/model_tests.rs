@@ -23,6 +23,7 @@ async fn run(
         plan: plan.clone(),
         base_url: server.url(),
         cancel: CancellationToken::new(),
+        arrival_phase: 0.0,
     };
     if let Some(after) = cancel_after {
         let cancel = ctx.cancel.clone();
@@ -266,6 +267,7 @@ fn bench_throughput_model() {
         plan,
         base_url: url,
         cancel: CancellationToken::new(),
+        arrival_phase: 0.0,
     };
     let summary = runtime.block_on(run_throughput(&ctx)).unwrap();
     drop(ctx);

@@ -88,7 +88,7 @@ pub async fn run_open(ctx: &EngineContext) -> Result<EngineSummary, EngineError>
     let mut last_load: Option<Instant> = None;
     let mut cancelled = false;
     let mut n = 0u64;
-    while let Some(offset) = pacer.offset(n) {
+    while let Some(offset) = pacer.offset_with_phase(n, ctx.arrival_phase) {
         let intended = start + offset;
         if intended > Instant::now() {
             tokio::select! {

@@ -94,7 +94,14 @@ impl Pacer {
     /// The intended start of arrival `n` (0-based) as an offset from the start, or `None` when the
     /// schedule has ended.
     pub fn offset(&self, n: u64) -> Option<Duration> {
-        let x = n as f64;
+        self.offset_with_phase(n, 0.0)
+    }
+
+    /// The intended start of arrival `n + phase` (`phase` in `[0, 1)`): the schedule shifted by a
+    /// fraction of an arrival, which is how the workers of a segmented run (`--segment i/N`, each
+    /// at 1/N of the rate) interleave their arrivals into the whole schedule's.
+    pub fn offset_with_phase(&self, n: u64, phase: f64) -> Option<Duration> {
+        let x = n as f64 + phase;
         if x >= self.total {
             return None;
         }

@@ -15,7 +15,7 @@ fn make(text: &str, url: &str) -> (JourneyRunner, tempfile::TempDir) {
 
 fn make_in(dir: tempfile::TempDir, text: &str, url: &str) -> (JourneyRunner, tempfile::TempDir) {
     let plan = plan(dir.path(), text);
-    let client = HttpClient::new(plan.target.timeout, 8).unwrap();
+    let client = HttpClient::new(plan.target.timeout, 8, &plan.target.tls).unwrap();
     (JourneyRunner::new(plan, client, url).unwrap(), dir)
 }
 
@@ -106,7 +106,7 @@ name = "slow"
     );
     let dir = tempfile::tempdir().unwrap();
     let plan = plan(dir.path(), &text);
-    let client = HttpClient::new(Duration::from_millis(300), 4).unwrap();
+    let client = HttpClient::new(Duration::from_millis(300), 4, &Default::default()).unwrap();
     let runner = JourneyRunner::new(plan, client, &server.url()).unwrap();
     let mut samples: Vec<Sample> = Vec::new();
     let mut user = runner.user(0);

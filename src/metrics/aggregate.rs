@@ -7,6 +7,10 @@
 //! they buffered during it; then it is closed: summarized, written to the interval log and
 //! dropped. Data for an already closed window (late data from an idle task) goes into the oldest
 //! open window and is counted in `late_samples`; totals are exact regardless.
+//!
+//! Requests that were never sent (`template` failures) count as requests and failures but stay out
+//! of the latency histograms: they have no latency, and a pile of 1 µs "responses" would drag the
+//! percentiles down exactly when something is wrong.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -157,8 +161,10 @@ impl Aggregator {
             let Some(ep) = self.endpoints.get_mut(index) else {
                 continue;
             };
-            ep.latency.saturating_record(entry.latency_us);
-            if entry.send_us != NO_SEND {
+            if entry.timed() {
+                ep.latency.saturating_record(entry.latency_us);
+            }
+            if entry.send_us != NO_SEND && entry.timed() {
                 ep.send_latency
                     .get_or_insert_with(new_latency_histogram)
                     .saturating_record(entry.send_us);
@@ -194,8 +200,10 @@ impl Aggregator {
         let (window, late) = self.window_mut(batch.window, load);
         let mut failures = 0;
         for entry in &batch.entries {
-            window.latency.saturating_record(entry.latency_us);
-            if entry.send_us != NO_SEND {
+            if entry.timed() {
+                window.latency.saturating_record(entry.latency_us);
+            }
+            if entry.send_us != NO_SEND && entry.timed() {
                 window
                     .send
                     .get_or_insert_with(new_latency_histogram)

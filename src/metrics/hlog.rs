@@ -131,35 +131,49 @@ pub fn read_hlog(path: &Path) -> Result<Vec<HlogInterval>, HlogError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut out = Vec::new();
-    for entry in IntervalLogIterator::new(&bytes) {
-        let entry = entry.map_err(|e| HlogError::Parse {
-            path: path.to_path_buf(),
-            offset: match e {
-                hdrhistogram::serialization::interval_log::LogIteratorError::ParseError {
-                    offset,
-                } => offset,
-            },
-        })?;
+    intervals(&bytes, path).collect()
+}
+
+/// The intervals of a log's bytes, decoded one at a time (so a long log never needs all its
+/// histograms in memory at once); `path` is for the error messages.
+pub fn intervals<'a>(
+    bytes: &'a [u8],
+    path: &'a Path,
+) -> impl Iterator<Item = Result<HlogInterval, HlogError>> + 'a {
+    IntervalLogIterator::new(bytes).filter_map(move |entry| {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                return Some(Err(HlogError::Parse {
+                    path: path.to_path_buf(),
+                    offset: match e {
+                        hdrhistogram::serialization::interval_log::LogIteratorError::ParseError {
+                            offset,
+                        } => offset,
+                    },
+                }));
+            }
+        };
         let LogEntry::Interval(interval) = entry else {
-            continue;
+            return None;
         };
         let decode_err = |message: String| HlogError::Decode {
             path: path.to_path_buf(),
             message,
         };
-        let raw = STANDARD
+        let decoded = STANDARD
             .decode(interval.encoded_histogram())
-            .map_err(|e| decode_err(e.to_string()))?;
-        let histogram: Histogram<u64> = Deserializer::new()
-            .deserialize(&mut raw.as_slice())
-            .map_err(|e| decode_err(format!("{e:?}")))?;
-        out.push(HlogInterval {
+            .map_err(|e| decode_err(e.to_string()))
+            .and_then(|raw| {
+                Deserializer::new()
+                    .deserialize(&mut raw.as_slice())
+                    .map_err(|e| decode_err(format!("{e:?}")))
+            });
+        Some(decoded.map(|histogram| HlogInterval {
             tag: interval.tag().map(|t| t.as_str().to_string()),
             start: interval.start_timestamp(),
             length: interval.duration(),
             histogram,
-        });
-    }
-    Ok(out)
+        }))
+    })
 }

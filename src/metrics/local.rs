@@ -35,6 +35,15 @@ pub(crate) struct Entry {
     pub error: u8,
 }
 
+impl Entry {
+    /// Whether the request was sent and timed. A `template` failure (a placeholder had no value)
+    /// never went out: it counts as a request and a failure, but has no latency to record.
+    #[inline]
+    pub fn timed(&self) -> bool {
+        self.error != ErrorKind::Template as u8
+    }
+}
+
 /// A batch handed to the aggregator.
 #[derive(Debug, Default)]
 pub(crate) struct Batch {

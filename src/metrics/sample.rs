@@ -22,7 +22,9 @@ pub struct Sample {
     /// Index of the endpoint in `Plan::endpoints()` order.
     pub endpoint: usize,
     /// Microseconds from the *intended* start (open model) or from the send (other models) to the
-    /// last byte of the response (or the failure).
+    /// last byte of the response (or the failure). Ignored for a `template` failure: that request
+    /// was never sent, so it is counted (as a request and a failure) but kept out of every latency
+    /// histogram.
     pub latency_us: u64,
     /// Open model only: microseconds from the actual send to the last byte.
     pub send_latency_us: Option<u64>,

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use super::prometheus::parse_counters;
 use crate::results::schema::{CacheCounts, ServerCache, ServerCacheSample};
-use crate::scenario::plan::CacheSpec;
+use crate::scenario::plan::{CacheSpec, TlsTrust};
 
 /// Timeout of one scrape.
 const SCRAPE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -47,11 +47,18 @@ pub struct ScrapeConfig {
     pub every: Duration,
     /// Start of the measured phase (offsets of the samples are relative to it).
     pub started: Instant,
+    /// How an https target's certificate is checked (as for the load).
+    pub tls: TlsTrust,
 }
 
 impl ScrapeConfig {
     /// From the scenario's cache settings; `None` when scraping is off (`metrics_path` unset).
-    pub fn from_spec(base_url: &str, spec: &CacheSpec, started: Instant) -> Option<ScrapeConfig> {
+    pub fn from_spec(
+        base_url: &str,
+        spec: &CacheSpec,
+        tls: &TlsTrust,
+        started: Instant,
+    ) -> Option<ScrapeConfig> {
         let path = spec.metrics_path.as_ref()?;
         Some(ScrapeConfig {
             url: format!("{}{}", base_url.trim_end_matches('/'), path),
@@ -60,6 +67,7 @@ impl ScrapeConfig {
             misses_metric: spec.misses_metric.clone(),
             every: spec.scrape_every.max(Duration::from_millis(100)),
             started,
+            tls: tls.clone(),
         })
     }
 }
@@ -94,9 +102,11 @@ impl CacheScraper {
     /// Takes the first scrape now (before the load, so call it before starting the engine), then
     /// one every `cfg.every` in the background. Needs a tokio runtime.
     pub async fn start(cfg: ScrapeConfig) -> CacheScraper {
-        let client = reqwest::Client::builder()
-            .timeout(SCRAPE_TIMEOUT)
-            .build()
+        // A client that cannot be built (a CA the TLS library rejects, which the load's own client
+        // reports first) leaves a default one: its scrapes fail and say so in the warnings.
+        let client = crate::engine::tls::reqwest_builder(&cfg.tls)
+            .ok()
+            .and_then(|b| b.timeout(SCRAPE_TIMEOUT).build().ok())
             .unwrap_or_default();
         let mut state = Scrapes::new(cfg.clone());
         state.take(&client).await;

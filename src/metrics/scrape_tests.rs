@@ -45,7 +45,7 @@ async fn scrapes_at_start_periodically_and_at_the_end() {
         scrape_every: Duration::from_millis(150),
         ..CacheSpec::default()
     };
-    let cfg = ScrapeConfig::from_spec(&base, &spec, Instant::now()).unwrap();
+    let cfg = ScrapeConfig::from_spec(&base, &spec, &Default::default(), Instant::now()).unwrap();
     let scraper = CacheScraper::start(cfg).await;
     assert_eq!(
         scrapes.load(Ordering::SeqCst),
@@ -78,7 +78,7 @@ async fn an_unreachable_or_failing_endpoint_gives_a_clear_error() {
         metrics_path: Some("/nope".into()),
         ..CacheSpec::default()
     };
-    let cfg = ScrapeConfig::from_spec(&base, &spec, Instant::now()).unwrap();
+    let cfg = ScrapeConfig::from_spec(&base, &spec, &Default::default(), Instant::now()).unwrap();
     let err = CacheScraper::start(cfg)
         .await
         .stop()
@@ -92,7 +92,7 @@ async fn an_unreachable_or_failing_endpoint_gives_a_clear_error() {
         metrics_path: None,
         ..CacheSpec::default()
     };
-    assert!(ScrapeConfig::from_spec(&base, &off, Instant::now()).is_none());
+    assert!(ScrapeConfig::from_spec(&base, &off, &Default::default(), Instant::now()).is_none());
 
     // Nothing listens on this port once the listener is dropped.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -103,6 +103,7 @@ async fn an_unreachable_or_failing_endpoint_gives_a_clear_error() {
     let cfg = ScrapeConfig::from_spec(
         &format!("http://127.0.0.1:{port}"),
         &CacheSpec::default(),
+        &Default::default(),
         Instant::now(),
     )
     .unwrap();

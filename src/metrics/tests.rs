@@ -265,3 +265,47 @@ async fn the_ticker_advances_the_clock_and_stops_after_finish() {
     tokio::time::sleep(Duration::from_millis(250)).await;
     assert!(ticker.is_finished());
 }
+
+#[test]
+fn template_failures_are_counted_but_kept_out_of_every_latency_histogram() {
+    let dir = tempfile::tempdir().unwrap();
+    let hlog = dir.path().join("latency.hlog");
+    let recorder = Recorder::new(config(true, Some(hlog.clone())));
+    let mut local = recorder.local();
+    for _ in 0..3 {
+        local.record(&Sample {
+            send_latency_us: Some(4_000),
+            ..ok(0, 8_000)
+        });
+    }
+    // Never sent: what the request path hands over for a placeholder without a value.
+    for _ in 0..5 {
+        local.record(&Sample {
+            latency_us: 1,
+            ..failed(0, ErrorKind::Template, "path: no value for 'token'")
+        });
+    }
+    drop(local);
+    let recorded = recorder.finish_at(Duration::from_millis(900));
+    let a = &recorded.endpoints[0];
+    assert_eq!((a.requests, a.failures), (8, 5));
+    assert_eq!(a.errors[&ErrorKind::Template].0, 5);
+    assert_eq!(a.latency.len(), 3, "only the sent requests are timed");
+    assert_eq!(
+        a.latency.min(),
+        new_latency_histogram().lowest_equivalent(8_000)
+    );
+    assert_eq!(a.send_latency.as_ref().map(|h| h.len()), Some(3));
+    assert_eq!(recorded.total.latency.len(), 3);
+    assert_eq!(recorded.total.requests, 8);
+    let window = &recorded.windows[0];
+    assert_eq!((window.requests, window.failures), (8, 5));
+    assert_eq!(
+        window.p50_us,
+        new_latency_histogram().highest_equivalent(8_000)
+    );
+    let intervals = read_hlog(&hlog).unwrap();
+    let untagged: Vec<_> = intervals.iter().filter(|i| i.tag.is_none()).collect();
+    assert_eq!(untagged.len(), 1);
+    assert_eq!(untagged[0].histogram.len(), 3);
+}

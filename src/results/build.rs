@@ -167,6 +167,7 @@ pub fn build_result(inputs: ResultInputs<'_>) -> Result<RunResult, BuildError> {
         trials: Vec::new(),
         findings: Vec::new(),
         interval_log,
+        segments: Vec::new(),
     };
     result.thresholds = evaluate(&plan.thresholds, &result);
     if plan.secrets.is_empty() {

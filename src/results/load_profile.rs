@@ -17,36 +17,25 @@ pub fn load_profile(plan: &Plan) -> LoadProfile {
                 .iter()
                 .map(|s| stage(s.duration, s.start_rate, s.end_rate))
                 .collect();
-            let text = describe(&infos, |v| format!("{}/s", number(v)));
-            (
-                infos,
-                format!("open model: {text}"),
-                Some(*max_in_flight),
-                None,
-            )
+            let text = profile_summary("open", &infos);
+            (infos, text, Some(*max_in_flight), None)
         }
         LoadModel::Closed { stages } => {
             let infos: Vec<StageInfo> = stages
                 .iter()
                 .map(|s| stage(s.duration, f64::from(s.start_users), f64::from(s.end_users)))
                 .collect();
-            let text = describe(&infos, |v| format!("{} users", number(v)));
-            (infos, format!("closed model: {text}"), None, None)
+            let text = profile_summary("closed", &infos);
+            (infos, text, None, None)
         }
         LoadModel::Throughput {
             connections,
             duration,
         } => {
             let n = f64::from(*connections);
-            (
-                vec![stage(*duration, n, n)],
-                format!(
-                    "throughput model: {connections} connections for {}",
-                    readable(*duration)
-                ),
-                None,
-                Some(*connections),
-            )
+            let infos = vec![stage(*duration, n, n)];
+            let text = profile_summary("throughput", &infos);
+            (infos, text, None, Some(*connections))
         }
     };
     LoadProfile {
@@ -56,6 +45,31 @@ pub fn load_profile(plan: &Plan) -> LoadProfile {
         warmup_secs: plan.load.warmup.as_secs_f64(),
         max_in_flight,
         connections,
+    }
+}
+
+/// The one line for people of a profile given by its numbers (also for merged profiles, whose
+/// stages are the workers' added up).
+pub fn profile_summary(model: &str, stages: &[StageInfo]) -> String {
+    match model {
+        "open" => format!(
+            "open model: {}",
+            describe(stages, |v| format!("{}/s", number(v)))
+        ),
+        "closed" => format!(
+            "closed model: {}",
+            describe(stages, |v| format!("{} users", number(v)))
+        ),
+        _ => {
+            let (connections, seconds) = stages
+                .first()
+                .map_or((0.0, 0.0), |s| (s.start, s.duration_secs));
+            format!(
+                "{model} model: {} connections for {}",
+                number(connections),
+                readable(Duration::from_secs_f64(seconds))
+            )
+        }
     }
 }
 

@@ -99,7 +99,26 @@ pub fn write_results(dir: &Path, result: &RunResult, plan: &Plan) -> Result<Path
     if !plan.secrets.is_empty() {
         redact_value(&mut tree, &|s| plan.redact(s));
     }
-    let mut text = serde_json::to_string_pretty(&tree).map_err(|e| write_err(e.into()))?;
+    write_tree(dir, &tree)
+}
+
+/// Writes `results.json` into `dir` as it is, for results made from results files (a merge),
+/// whose strings were redacted when those were written.
+pub fn write_results_as_is(dir: &Path, result: &RunResult) -> Result<PathBuf, RunDirError> {
+    let tree = serde_json::to_value(result).map_err(|e| RunDirError::Write {
+        path: dir.join(RESULTS_FILE),
+        source: e.into(),
+    })?;
+    write_tree(dir, &tree)
+}
+
+fn write_tree(dir: &Path, tree: &serde_json::Value) -> Result<PathBuf, RunDirError> {
+    let path = dir.join(RESULTS_FILE);
+    let write_err = |source| RunDirError::Write {
+        path: path.clone(),
+        source,
+    };
+    let mut text = serde_json::to_string_pretty(tree).map_err(|e| write_err(e.into()))?;
     text.push('\n');
     let tmp = dir.join(format!(".{RESULTS_FILE}.tmp"));
     std::fs::write(&tmp, text).map_err(write_err)?;

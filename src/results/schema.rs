@@ -52,6 +52,25 @@ pub struct RunResult {
     /// File name of the HdrHistogram interval log beside this file, when one was written.
     #[serde(default)]
     pub interval_log: Option<String>,
+    /// `stampede run --segment i/N`: the slice of the load this run sent. In a merged result
+    /// (`stampede merge`), one entry per input, with the machine it ran on. Empty for a whole run.
+    #[serde(default)]
+    pub segments: Vec<SegmentInfo>,
+}
+
+/// One worker's part of a distributed run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SegmentInfo {
+    /// Which slice (1-based) of `count`; both `None` for a merged input that was a whole run.
+    pub index: Option<u32>,
+    pub count: Option<u32>,
+    /// The machine that ran it.
+    pub environment: Environment,
+    /// RFC 3339 time its measured phase started.
+    pub started_at: String,
+    pub duration_secs: f64,
+    pub status: OutcomeStatus,
+    pub requests: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

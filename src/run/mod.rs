@@ -12,6 +12,7 @@ pub mod api;
 pub mod outdir;
 pub mod overrides;
 pub mod reach;
+pub mod segment;
 pub mod signal;
 pub mod term;
 pub mod trials;
@@ -53,6 +54,8 @@ pub struct RunOptions {
     /// Regression gate overrides (`--trials`, `--alpha`); trials also turn a plain open-model
     /// scenario into repeated trials.
     pub gate: overrides::GateOverrides,
+    /// `--segment i/N`: send only this worker's slice of the load.
+    pub segment: Option<segment::Segment>,
 }
 
 /// Why a run stopped before it could produce results. Each maps to an exit code.
@@ -102,7 +105,13 @@ pub async fn run_plan(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Finished, RunError> {
-    let plan = Arc::new(overrides::apply(plan, options)?);
+    let mut plan = overrides::apply(plan, options)?;
+    if let Some(segment) = options.segment {
+        segment
+            .apply(&mut plan)
+            .map_err(|e| RunError::Usage(e.to_string()))?;
+    }
+    let plan = Arc::new(plan);
 
     // The target: started by us, or checked before any load.
     let mut bundled = None;
@@ -139,7 +148,7 @@ pub async fn run_plan(
         }
         TargetKind::Url { base_url } => {
             tokio::select! {
-                reached = reach::check_reachable(base_url, plan.target.timeout) => reached?,
+                reached = reach::check_reachable(base_url, plan.target.timeout, &plan.target.tls) => reached?,
                 () = cancel.cancelled() => return Err(RunError::InterruptedEarly),
             }
             let info = TargetInfo {
@@ -184,12 +193,13 @@ pub async fn run_plan(
     let sampler = ResourceSampler::start(measure_start, target_pid);
     // The server's counters are first read when the measured phase starts, so their delta covers
     // the same requests as the X-Cache counts (warm-up traffic excluded from both).
-    let scraper = ScrapeConfig::from_spec(&base_url, &plan.cache, measure_start).map(|config| {
-        tokio::spawn(async move {
-            tokio::time::sleep_until(measure_start.into()).await;
-            CacheScraper::start(config).await
-        })
-    });
+    let scraper = ScrapeConfig::from_spec(&base_url, &plan.cache, &plan.target.tls, measure_start)
+        .map(|config| {
+            tokio::spawn(async move {
+                tokio::time::sleep_until(measure_start.into()).await;
+                CacheScraper::start(config).await
+            })
+        });
     let progress = ProgressDisplay::start(
         recorder.clone(),
         warmup + planned,
@@ -202,6 +212,7 @@ pub async fn run_plan(
         base_url: base_url.clone(),
         recorder: recorder.clone(),
         cancel: cancel.clone(),
+        arrival_phase: options.segment.map_or(0.0, |s| s.phase()),
     };
     let engine = match plan.load.model {
         LoadModel::Open { .. } => run_open(&ctx).await,
@@ -235,6 +246,9 @@ pub async fn run_plan(
     let summary = engine?;
     warnings.extend(summary.warnings);
     warnings.extend(target_info.notes.iter().cloned());
+    if matches!(plan.target.tls, crate::scenario::plan::TlsTrust::Insecure) {
+        warnings.push(crate::engine::tls::INSECURE_WARNING.to_string());
+    }
     if interrupted {
         warnings.push(format!(
             "interrupted by Ctrl-C after {:.1} s of {:.1} s",
@@ -261,6 +275,9 @@ pub async fn run_plan(
         && let Some(warning) = stall_warning(&result.totals)
     {
         result.outcome.warnings.push(warning);
+    }
+    if let Some(segment) = options.segment {
+        result.segments = vec![segment.info(&result)];
     }
     finish(result, &dir, &plan, bundled, out, err).await
 }

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use crate::scenario::plan::TlsTrust;
+
 /// Longest we wait for the check, whatever the scenario's request timeout.
 pub const REACH_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -18,13 +20,18 @@ pub struct Unreachable {
 /// Sends one `GET` to the base URL: any HTTP answer (even a 404 or a 500) means reachable; a
 /// refused connection, a name that does not resolve, a TLS failure or no answer within
 /// `min(timeout, REACH_TIMEOUT)` means not.
-pub async fn check_reachable(base_url: &str, timeout: Duration) -> Result<(), Unreachable> {
+pub async fn check_reachable(
+    base_url: &str,
+    timeout: Duration,
+    tls: &TlsTrust,
+) -> Result<(), Unreachable> {
     let timeout = timeout.min(REACH_TIMEOUT);
     let unreachable = |reason: String| Unreachable {
         url: base_url.to_string(),
         reason,
     };
-    let client = reqwest::Client::builder()
+    let client = crate::engine::tls::reqwest_builder(tls)
+        .map_err(|e| unreachable(e.to_string()))?
         .timeout(timeout)
         .connect_timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
@@ -68,9 +75,13 @@ mod tests {
             .map(|a| a.port())
             .unwrap_or(1);
         let started = std::time::Instant::now();
-        let err = check_reachable(&format!("http://127.0.0.1:{port}"), Duration::from_secs(10))
-            .await
-            .expect_err("nothing listens there");
+        let err = check_reachable(
+            &format!("http://127.0.0.1:{port}"),
+            Duration::from_secs(10),
+            &TlsTrust::Platform,
+        )
+        .await
+        .expect_err("nothing listens there");
         assert!(started.elapsed() < Duration::from_secs(3));
         assert!(err.to_string().contains("cannot connect"), "{err}");
     }

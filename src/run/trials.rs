@@ -70,6 +70,7 @@ pub async fn run_trial(
         base_url: base_url.to_string(),
         recorder: recorder.clone(),
         cancel: cancel.clone(),
+        arrival_phase: 0.0,
     };
     let engine = run_open(&ctx).await;
     let ended = Instant::now();

@@ -26,6 +26,7 @@ use std::path::Path;
 
 pub use error::{Diagnostic, LoadError};
 pub use plan::Plan;
+pub(crate) use threshold::parse_threshold;
 
 use error::Diagnostics;
 

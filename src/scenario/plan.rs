@@ -102,6 +102,23 @@ pub struct TargetSpec {
     pub headers: Vec<(String, Template)>,
     /// A local process to sample for CPU and RSS, when the target runs on this machine.
     pub pid: Option<u32>,
+    /// How an https target's certificate is checked.
+    pub tls: TlsTrust,
+}
+
+/// How an https target's certificate is checked (`[target] ca_file` / `insecure`).
+#[derive(Debug, Clone, Default)]
+pub enum TlsTrust {
+    /// The platform's trust store (the default).
+    #[default]
+    Platform,
+    /// Only the CA certificates of `ca_file` (DER, read and checked when the scenario is loaded).
+    CaFile {
+        path: std::path::PathBuf,
+        certs: Vec<rustls::pki_types::CertificateDer<'static>>,
+    },
+    /// No certificate check at all (`insecure = true`): for test setups only.
+    Insecure,
 }
 
 #[derive(Debug, Clone)]

@@ -67,6 +67,8 @@ pub struct RawTarget {
     #[serde(default)]
     pub headers: SpannedMap,
     pub pid: Option<S<i64>>,
+    pub ca_file: Option<S<String>>,
+    pub insecure: Option<S<bool>>,
 }
 
 /// `bundled = true`, or a `[target.bundled]` table of options.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use super::plan::{BundledCache, BundledSpec, TargetKind, TargetSpec};
+use super::plan::{BundledCache, BundledSpec, TargetKind, TargetSpec, TlsTrust};
 use super::raw::{RawBundled, RawBundledCache, RawBundledOptions, RawTarget, SpannedMap};
 use super::template::Template;
 use super::validate::{Ctx, join, valid_header_name};
@@ -90,12 +90,83 @@ pub(crate) fn target(
             return None;
         }
     };
+    let tls = tls_trust(ctx, t, &kind);
     Some(TargetSpec {
         kind,
         timeout,
         headers,
         pid,
+        tls,
     })
+}
+
+/// `ca_file` / `insecure`: only for an https `url`, not both; the CA file is read and parsed now,
+/// so a bad one is a scenario error, not a failed run.
+fn tls_trust(ctx: &mut Ctx, t: &RawTarget, kind: &TargetKind) -> TlsTrust {
+    let https = matches!(kind, TargetKind::Url { base_url } if base_url.starts_with("https://"));
+    let insecure = t.insecure.as_ref().filter(|i| *i.get_ref());
+    match (&t.ca_file, insecure) {
+        (Some(file), Some(_)) => {
+            ctx.err(
+                file.span(),
+                "target.ca_file",
+                "give either `ca_file` or `insecure = true`, not both",
+            );
+            TlsTrust::Platform
+        }
+        (Some(file), None) if !https => {
+            ctx.err(
+                file.span(),
+                "target.ca_file",
+                "applies to an https `url` only",
+            );
+            TlsTrust::Platform
+        }
+        (None, Some(flag)) if !https => {
+            ctx.err(
+                flag.span(),
+                "target.insecure",
+                "applies to an https `url` only",
+            );
+            TlsTrust::Platform
+        }
+        (Some(file), None) => {
+            let path = ctx.base_dir.join(file.get_ref());
+            match read_ca_file(&path) {
+                Ok(certs) => TlsTrust::CaFile { path, certs },
+                Err(why) => {
+                    ctx.err(file.span(), "target.ca_file", why);
+                    TlsTrust::Platform
+                }
+            }
+        }
+        (None, Some(_)) => TlsTrust::Insecure,
+        (None, None) => TlsTrust::Platform,
+    }
+}
+
+/// The certificates of a PEM file (`-----BEGIN CERTIFICATE-----` blocks).
+fn read_ca_file(
+    path: &std::path::Path,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let bytes = std::fs::read(path).map_err(|e| {
+        format!(
+            "cannot read '{}': {e} (paths are relative to the scenario file's directory)",
+            path.display()
+        )
+    })?;
+    let certs = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("'{}' is not a valid PEM file: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "'{}' holds no certificate: expected PEM blocks starting with -----BEGIN CERTIFICATE-----",
+            path.display()
+        ));
+    }
+    Ok(certs)
 }
 
 fn base_url(ctx: &mut Ctx, url: &Spanned<String>) -> Option<String> {

@@ -33,6 +33,8 @@ pub struct ServerState {
     pub delay_us: AtomicU64,
     /// While set, `/stall` holds requests until cleared.
     pub stalled: AtomicBool,
+    /// While set, `/metrics` (the cache scraper's endpoint) is held too: a target stalled whole.
+    pub metrics_stalled: AtomicBool,
 }
 
 /// A test HTTP server on 127.0.0.1 port 0, running on its own thread and runtime (so it keeps
@@ -112,6 +114,11 @@ async fn count(
     // not counted, so scenarios (which use the other routes) compare exactly.
     if !matches!(request.uri().path(), "/" | "/metrics") {
         state.requests.fetch_add(1, Ordering::SeqCst);
+    }
+    if request.uri().path() == "/metrics" {
+        while state.metrics_stalled.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
     next.run(request).await
 }
