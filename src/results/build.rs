@@ -1,7 +1,7 @@
 //! Assembling the `RunResult` from what the run produced: the recorder's histograms and windows,
 //! the probes (resources, server-side cache counters), the plan and the run's own account of how it
-//! ended. Decides the outcome (a saturated generator makes the run invalid), evaluates the
-//! thresholds, and redacts secrets from every string.
+//! ended. Decides the outcome (a saturated generator makes the run invalid), runs the analyses of
+//! the scenario's kind (findings), evaluates the thresholds, and redacts secrets from every string.
 
 use std::time::{Duration, SystemTime};
 
@@ -168,6 +168,7 @@ pub fn build_result(inputs: ResultInputs<'_>) -> Result<RunResult, BuildError> {
         findings: Vec::new(),
         interval_log,
     };
+    result.findings = crate::analysis::analyze(plan, &result);
     result.thresholds = evaluate(&plan.thresholds, &result);
     if plan.secrets.is_empty() {
         Ok(result)
