@@ -12,6 +12,9 @@ use crate::results::schema::{LoadStep, RunResult, Window};
 use crate::scenario::plan::{Comparison, Metric, Threshold};
 use crate::units::{format_micros, format_percent};
 
+/// Open model: a step with fewer arrivals is not judged on its answered rate.
+const MIN_ARRIVALS_TO_JUDGE: f64 = 100.0;
+
 /// The limits a step must meet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StressLimits {
@@ -20,7 +23,7 @@ pub struct StressLimits {
     /// The error rate must stay below this fraction.
     pub error_rate: f64,
     /// Open model: the achieved request rate must reach this share of what the step offered
-    /// (its arrival rate times the requests per arrival seen at the first step).
+    /// (its arrival rate times the requests per arrival of the steps that met the other limits).
     pub min_throughput_ratio: f64,
     /// Open model: at most this share of the step's starts may be dropped (in-flight cap).
     pub max_dropped_share: f64,
@@ -72,13 +75,22 @@ pub fn steps(result: &RunResult, limits: &StressLimits) -> Vec<LoadStep> {
         .filter(|g| g.len() >= 3 && g[0].load > 0.0)
         .map(|g| measure(&g))
         .collect();
-    // Requests per arrival (journeys have several steps), from the first, lightest step.
-    let per_arrival = steps
-        .first()
-        .filter(|s| s.load > 0.0 && s.achieved_rps > 0.0)
-        .map(|s| s.achieved_rps / s.load);
     for step in &mut steps {
-        step.failed = failures(step, limits, open_model.then_some(per_arrival).flatten());
+        step.failed = failures(step, limits, None);
+    }
+    if open_model {
+        // Requests per arrival (a journey has several steps): the median over the steps that met
+        // the latency and error limits, where every arrival was answered.
+        let ratios: Vec<f64> = steps
+            .iter()
+            .filter(|s| s.failed.is_empty())
+            .map(|s| s.achieved_rps / s.load)
+            .collect();
+        if let Some(per_arrival) = median(&ratios) {
+            for step in &mut steps {
+                step.failed = failures(step, limits, Some(per_arrival));
+            }
+        }
     }
     steps
 }
@@ -134,7 +146,9 @@ fn failures(step: &LoadStep, limits: &StressLimits, per_arrival: Option<f64>) ->
     }
     if let Some(per_arrival) = per_arrival {
         let offered = step.load * per_arrival;
-        if step.achieved_rps < limits.min_throughput_ratio * offered {
+        let arrivals = step.load * f64::from(step.seconds.saturating_sub(1));
+        // Fewer arrivals than this are too few to judge the answered rate on (journeys differ).
+        if arrivals >= MIN_ARRIVALS_TO_JUDGE && step.achieved_rps < limits.min_throughput_ratio * offered {
             failed.push(format!(
                 "throughput {:.0} req/s below {:.0}% of the {:.0} req/s offered",
                 step.achieved_rps,
@@ -142,11 +156,10 @@ fn failures(step: &LoadStep, limits: &StressLimits, per_arrival: Option<f64>) ->
                 offered
             ));
         }
-        let starts = step.load * f64::from(step.seconds.saturating_sub(1));
-        if starts > 0.0 && step.dropped as f64 > limits.max_dropped_share * starts {
+        if arrivals > 0.0 && step.dropped as f64 > limits.max_dropped_share * arrivals {
             failed.push(format!(
                 "{} of {:.0} starts dropped (in-flight cap reached)",
-                step.dropped, starts
+                step.dropped, arrivals
             ));
         }
     }

@@ -5,6 +5,7 @@
 //! into, and an `execute` function taking the settings and the output streams. Adding a command is
 //! one variant in [`Command`] and one arm in [`run`].
 
+pub mod demo;
 pub mod exit;
 pub mod run;
 pub mod validate;
@@ -25,6 +26,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start the bundled SalesHub, load it with its cache on and then off, and compare: the tour.
+    Demo(demo::DemoArgs),
     /// Check scenario files without sending any request.
     Validate(validate::ValidateArgs),
     /// Run a scenario (validates it first).
@@ -38,6 +41,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let (mut out, mut err) = (io::stdout(), io::stderr());
     let result = match cli.command {
+        Command::Demo(args) => demo::execute(args, &mut out, &mut err),
         Command::Validate(args) => validate::execute(&args.into_settings(), &mut out, &mut err),
         Command::Run(args) => run::execute(&args.into_settings(), &mut out, &mut err),
         Command::Saleshub(args) => Ok(if saleshub::cli::run_command(args.command) {
