@@ -148,7 +148,9 @@ fn failures(step: &LoadStep, limits: &StressLimits, per_arrival: Option<f64>) ->
         let offered = step.load * per_arrival;
         let arrivals = step.load * f64::from(step.seconds.saturating_sub(1));
         // Fewer arrivals than this are too few to judge the answered rate on (journeys differ).
-        if arrivals >= MIN_ARRIVALS_TO_JUDGE && step.achieved_rps < limits.min_throughput_ratio * offered {
+        if arrivals >= MIN_ARRIVALS_TO_JUDGE
+            && step.achieved_rps < limits.min_throughput_ratio * offered
+        {
             failed.push(format!(
                 "throughput {:.0} req/s below {:.0}% of the {:.0} req/s offered",
                 step.achieved_rps,
