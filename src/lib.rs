@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod compare;
+pub mod demo;
 pub mod engine;
 pub mod metrics;
 pub mod report;

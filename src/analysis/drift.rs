@@ -85,6 +85,7 @@ pub fn drift(result: &RunResult, settings: &DriftSettings) -> Option<Finding> {
         summary,
         values,
         alarming,
+        steps: Vec::new(),
     })
 }
 

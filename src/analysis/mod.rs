@@ -10,6 +10,47 @@ pub mod stress;
 
 pub use crate::results::schema::Finding;
 
+use crate::results::schema::RunResult;
+use crate::scenario::Plan;
+use crate::scenario::plan::{Comparison, Metric, ScenarioKind};
+
+/// The findings of a finished run, by the scenario's kind: a stress run gets its breaking point,
+/// a spike run its recovery time, an endurance run its drift. Other kinds get none. The limits
+/// come from the scenario's own thresholds where it has them (`p99 < ...` and `error_rate < ...`
+/// for the breaking point, `target_rss_slope < ...` for the leak bound).
+pub fn analyze(plan: &Plan, result: &RunResult) -> Vec<Finding> {
+    let finding = match plan.kind {
+        ScenarioKind::Stress => stress::breaking_point(
+            result,
+            &stress::StressLimits::from_thresholds(&plan.thresholds),
+        ),
+        ScenarioKind::Spike => spike::spike(result),
+        ScenarioKind::Endurance => {
+            let mut settings = drift::DriftSettings::default();
+            if let Some(bound) = plan
+                .thresholds
+                .iter()
+                .find_map(|t| match (&t.metric, t.op) {
+                    (Metric::Finding(name), Comparison::Less | Comparison::LessOrEqual)
+                        if name == "target_rss_slope" =>
+                    {
+                        Some(t.limit)
+                    }
+                    _ => None,
+                })
+            {
+                settings.leak_bound_mb_per_hour = bound;
+            }
+            drift::drift(result, &settings)
+        }
+        ScenarioKind::Smoke
+        | ScenarioKind::Load
+        | ScenarioKind::Regression
+        | ScenarioKind::Custom => None,
+    };
+    finding.into_iter().collect()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use crate::results::schema::*;

@@ -97,6 +97,7 @@ pub fn spike(result: &RunResult) -> Option<Finding> {
         summary,
         values,
         alarming: !recovered,
+        steps: Vec::new(),
     })
 }
 

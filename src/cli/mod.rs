@@ -7,6 +7,7 @@
 
 pub mod baseline;
 pub mod compare;
+pub mod demo;
 pub mod exit;
 pub mod merge;
 pub mod run;
@@ -28,6 +29,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start the bundled SalesHub, load it with its cache on and then off, and compare: the tour.
+    Demo(demo::DemoArgs),
     /// Check scenario files without sending any request.
     Validate(validate::ValidateArgs),
     /// Run a scenario (validates it first).
@@ -47,6 +50,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let (mut out, mut err) = (io::stdout(), io::stderr());
     let result = match cli.command {
+        Command::Demo(args) => demo::execute(args, &mut out, &mut err),
         Command::Validate(args) => validate::execute(&args.into_settings(), &mut out, &mut err),
         Command::Run(args) => run::execute(&args.into_settings(), &mut out, &mut err),
         Command::Compare(args) => compare::execute(args, &mut out, &mut err),

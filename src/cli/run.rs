@@ -30,6 +30,10 @@ pub struct RunArgs {
     /// Measured duration, replacing the scenario's (stages are scaled to it), e.g. 30s, 5m.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<Duration>,
+    /// Multiply the scenario's rates, users and connections by this factor, e.g. 0.1 for a tenth
+    /// of the load or 2 for twice it (users and connections are rounded, at least 1).
+    #[arg(long, value_name = "FACTOR", value_parser = parse_scale)]
+    pub scale: Option<f64>,
     /// No live progress (the summary is still printed).
     #[arg(long, short)]
     pub quiet: bool,
@@ -82,12 +86,22 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+fn parse_scale(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
+        _ => Err(format!(
+            "'{text}' is not a factor above zero: expected e.g. 0.1, 0.5 or 2"
+        )),
+    }
+}
+
 /// What `run` needs, free of clap.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSettings {
     pub scenario: PathBuf,
     pub out: Option<PathBuf>,
     pub duration: Option<Duration>,
+    pub scale: Option<f64>,
     pub quiet: bool,
     pub target: Option<String>,
     pub baseline: Option<String>,
@@ -103,6 +117,7 @@ impl RunArgs {
             scenario: self.scenario,
             out: self.out,
             duration: self.duration,
+            scale: self.scale,
             quiet: self.quiet,
             target: self.target,
             baseline: self.baseline,
@@ -134,6 +149,7 @@ pub fn execute(
         scenario: settings.scenario.clone(),
         out: settings.out.clone(),
         duration: settings.duration,
+        scale: settings.scale,
         quiet: settings.quiet,
         target: settings.target.clone(),
         segment: settings.segment,

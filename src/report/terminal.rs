@@ -24,6 +24,7 @@ pub fn write_summary(out: &mut dyn Write, result: &RunResult) -> io::Result<()> 
     write_errors(out, result)?;
     write_cache(out, result)?;
     write_generator(out, result)?;
+    write_findings(out, result)?;
     write_thresholds(out, result)?;
     write_outcome(out, result)
 }
@@ -137,6 +138,56 @@ fn write_generator(out: &mut dyn Write, result: &RunResult) -> io::Result<()> {
         )?;
     }
     writeln!(out)
+}
+
+/// The analyses' findings (breaking point, recovery time, drift), with the stress steps' table.
+fn write_findings(out: &mut dyn Write, result: &RunResult) -> io::Result<()> {
+    if result.findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "Findings:")?;
+    for f in &result.findings {
+        let mark = if f.alarming { "ALARM" } else { "" };
+        writeln!(out, "  {mark:5}{}: {}", f.kind, f.summary)?;
+        if !f.steps.is_empty() {
+            writeln!(out, "{}", steps_table(result, f))?;
+        }
+    }
+    Ok(())
+}
+
+/// Latency, errors and throughput against load, one row per stress step.
+fn steps_table(result: &RunResult, finding: &crate::results::schema::Finding) -> String {
+    let unit = if result.load.model == "open" {
+        "/s"
+    } else {
+        " users"
+    };
+    let mut builder = Builder::default();
+    builder.push_record([
+        "load", "answered", "p50", "p95", "p99", "errors", "dropped", "verdict",
+    ]);
+    for step in &finding.steps {
+        builder.push_record([
+            format!("{:.0}{unit}", step.load),
+            format!("{:.1}/s", step.achieved_rps),
+            format_micros(step.p50_us as f64),
+            format_micros(step.p95_us as f64),
+            format_micros(step.p99_us as f64),
+            format_percent(step.error_rate),
+            step.dropped.to_string(),
+            if step.failed.is_empty() {
+                "ok".to_string()
+            } else {
+                step.failed.join("; ")
+            },
+        ]);
+    }
+    let mut table = builder.build();
+    table
+        .with(Style::rounded())
+        .modify(Columns::new(0..7), Alignment::right());
+    table.to_string()
 }
 
 fn write_thresholds(out: &mut dyn Write, result: &RunResult) -> io::Result<()> {

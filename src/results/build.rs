@@ -1,7 +1,7 @@
 //! Assembling the `RunResult` from what the run produced: the recorder's histograms and windows,
 //! the probes (resources, server-side cache counters), the plan and the run's own account of how it
-//! ended. Decides the outcome (a saturated generator makes the run invalid), evaluates the
-//! thresholds, and redacts secrets from every string.
+//! ended. Decides the outcome (a saturated generator makes the run invalid), runs the analyses of
+//! the scenario's kind (findings), evaluates the thresholds, and redacts secrets from every string.
 
 use std::time::{Duration, SystemTime};
 
@@ -19,6 +19,7 @@ use super::schema::{
 use super::thresholds::evaluate;
 use crate::metrics::{EndpointRecord, Recorded};
 use crate::scenario::Plan;
+use crate::scenario::plan::ScenarioKind;
 
 /// Why a result could not be assembled.
 #[derive(Debug, thiserror::Error)]
@@ -84,13 +85,27 @@ pub fn build_result(inputs: ResultInputs<'_>) -> Result<RunResult, BuildError> {
     let seconds = duration.as_secs_f64();
     let open = recorded.open_model;
 
-    let (generator, health_reasons) = generator_health(
-        &resources,
-        environment.cores,
-        recorded.scheduled,
-        recorded.dropped,
-        recorded.schedule_lag.as_ref(),
-    );
+    let health = |dropped| {
+        generator_health(
+            &resources,
+            environment.cores,
+            recorded.scheduled,
+            dropped,
+            recorded.schedule_lag.as_ref(),
+        )
+    };
+    let (generator, mut health_reasons) = health(recorded.dropped);
+    if plan.kind == ScenarioKind::Stress && recorded.dropped > 0 {
+        // A stress run drops starts past its breaking point by design (the target, not the
+        // generator, is the limit): the per-step table shows where. Only the generator's CPU
+        // can make it invalid.
+        health_reasons = health(0).1;
+        warnings.push(format!(
+            "{} of {} scheduled starts were dropped (in-flight cap reached): expected past the \
+             breaking point, see the steps of the breaking_point finding",
+            recorded.dropped, recorded.scheduled
+        ));
+    }
     invalid_reasons.extend(health_reasons);
     if let Some(e) = &recorded.hlog_error {
         warnings.push(format!("the per-second latency log is incomplete: {e}"));
@@ -169,6 +184,7 @@ pub fn build_result(inputs: ResultInputs<'_>) -> Result<RunResult, BuildError> {
         interval_log,
         segments: Vec::new(),
     };
+    result.findings = crate::analysis::analyze(plan, &result);
     result.thresholds = evaluate(&plan.thresholds, &result);
     if plan.secrets.is_empty() {
         Ok(result)

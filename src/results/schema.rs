@@ -382,8 +382,35 @@ pub struct Finding {
     pub kind: String,
     /// One line for people.
     pub summary: String,
-    /// Named figures, e.g. {"recovery_time_secs": 4.0}.
+    /// Named figures, e.g. {"recovery_time": 4.0}; each name can be used in a threshold.
     pub values: BTreeMap<String, f64>,
     /// True when the finding is a problem (e.g. "possible leak").
     pub alarming: bool,
+    /// Stress runs: latency, errors and throughput against load, one entry per load step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<LoadStep>,
+}
+
+/// One step of constant load in a stress run, as measured (its first second, a transition, left
+/// out).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LoadStep {
+    /// The offered load: arrival rate per second (open model) or users (closed model).
+    pub load: f64,
+    /// Seconds since the measured phase started.
+    pub start_secs: u32,
+    pub seconds: u32,
+    pub requests: u64,
+    /// Requests per second answered during the step.
+    pub achieved_rps: f64,
+    /// Medians over the step's seconds of each second's percentile.
+    pub p50_us: u64,
+    pub p95_us: u64,
+    pub p99_us: u64,
+    /// Failed requests / all requests of the step.
+    pub error_rate: f64,
+    /// Open model: starts dropped in the step (in-flight cap reached).
+    pub dropped: u64,
+    /// The limits the step broke, in words; empty when it met them all.
+    pub failed: Vec<String>,
 }

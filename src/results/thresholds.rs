@@ -99,8 +99,20 @@ fn display(metric: &Metric, value: f64) -> String {
         Metric::ErrorRate | Metric::CacheHitRate => format_percent(value),
         Metric::Rps => format!("{value:.1}/s"),
         Metric::Requests => format!("{value:.0}"),
-        Metric::Finding(name) if name.ends_with("_rate") => format_percent(value),
-        Metric::Finding(_) => format!("{value:.3}"),
+        Metric::Finding(name) => display_finding(name, value),
+    }
+}
+
+/// A finding's figure with its unit, e.g. "4.00s", "+12.5 MB/h", "0.5%".
+pub fn display_finding(name: &str, value: f64) -> String {
+    match name {
+        "recovery_time" => format_micros(value * 1e6),
+        "p95_slope" => format!("{value:+.2} ms/h"),
+        n if n.ends_with("_rss_slope") => format!("{value:+.1} MB/h"),
+        n if n.ends_with("_rate") => format_percent(value),
+        n if n.ends_with("_secs") => format_micros(value * 1e6),
+        n if n.ends_with("_ms") => format_micros(value * 1000.0),
+        _ => format!("{value:.1}"),
     }
 }
 

@@ -107,8 +107,9 @@ fn no_value_fails_with_a_clear_display() {
         summary: "recovered in 4 s".into(),
         values: BTreeMap::from([("recovery_time".to_string(), 4.0)]),
         alarming: false,
+        steps: Vec::new(),
     });
     let found = evaluate(&[finding], &result).remove(0);
     assert_eq!((found.observed, found.passed), (Some(4.0), true));
-    assert_eq!(found.observed_display, "4.000");
+    assert_eq!(found.observed_display, "4.00s");
 }

@@ -45,6 +45,8 @@ pub struct RunOptions {
     pub out: Option<PathBuf>,
     /// Replaces the measured duration (stages are scaled to it).
     pub duration: Option<Duration>,
+    /// Multiplies rates, users and connections (`--scale 0.1`: a tenth of the load).
+    pub scale: Option<f64>,
     /// No live progress.
     pub quiet: bool,
     /// Replaces the scenario's target by this URL.

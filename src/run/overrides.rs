@@ -1,5 +1,6 @@
 //! The command line's overrides of a scenario: `--duration` (the profile is scaled to it, so a
-//! ramp keeps its shape; for a regression scenario it is each trial's duration), `--target URL`
+//! ramp keeps its shape; for a regression scenario it is each trial's duration), `--scale` (rates,
+//! users and connections multiplied, so any scenario can run lighter or heavier), `--target URL`
 //! (replaces the scenario's target, bundled or not) and the gate's `--trials` / `--alpha`.
 
 use std::time::Duration;
@@ -9,7 +10,7 @@ use crate::scenario::Plan;
 use crate::scenario::plan::{LoadModel, TargetKind};
 use crate::scenario::regression::RegressionSpec;
 
-/// Applies `--duration` and `--target` to a validated plan.
+/// Applies `--duration`, `--scale` and `--target` to a validated plan.
 pub fn apply(mut plan: Plan, options: &RunOptions) -> Result<Plan, RunError> {
     if let Some(duration) = options.duration {
         if duration.is_zero() {
@@ -23,6 +24,14 @@ pub fn apply(mut plan: Plan, options: &RunOptions) -> Result<Plan, RunError> {
         }
     }
     apply_gate(&mut plan, &options.gate)?;
+    if let Some(factor) = options.scale {
+        if !(factor.is_finite() && factor > 0.0) {
+            return Err(RunError::Usage(format!(
+                "--scale {factor}: expected a factor above zero, e.g. 0.1 or 2"
+            )));
+        }
+        scale_load(&mut plan.load.model, factor);
+    }
     if let Some(url) = &options.target {
         plan.target.kind = TargetKind::Url {
             base_url: parse_target(url)?,
@@ -79,6 +88,34 @@ pub fn scale_duration(model: &mut LoadModel, total: Duration) {
     }
 }
 
+/// Multiplies every rate (open), user count (closed) or the connections (throughput) by `factor`.
+/// Users and connections are rounded, and a level above zero stays at least 1 (a hold of 0 users
+/// is not a stage); a ramp to 0 stays a ramp to 0.
+pub fn scale_load(model: &mut LoadModel, factor: f64) {
+    let count = |n: u32| -> u32 {
+        if n == 0 {
+            0
+        } else {
+            ((f64::from(n) * factor).round() as u32).max(1)
+        }
+    };
+    match model {
+        LoadModel::Open { stages, .. } => {
+            for stage in stages {
+                stage.start_rate *= factor;
+                stage.end_rate *= factor;
+            }
+        }
+        LoadModel::Closed { stages } => {
+            for stage in stages {
+                stage.start_users = count(stage.start_users);
+                stage.end_users = count(stage.end_users);
+            }
+        }
+        LoadModel::Throughput { connections, .. } => *connections = count(*connections),
+    }
+}
+
 /// An `http(s)` URL without credentials, query or fragment; the trailing `/` dropped.
 pub fn parse_target(text: &str) -> Result<String, RunError> {
     let bad = |why: &str| RunError::Usage(format!("--target '{text}': {why}"));
@@ -127,6 +164,50 @@ mod tests {
         };
         assert_eq!(stages[0].duration, Duration::from_secs(3));
         assert_eq!(stages[1].duration, Duration::from_secs(9));
+    }
+
+    #[test]
+    fn scale_multiplies_rates_and_rounds_users_to_at_least_one() {
+        let mut open = LoadModel::Open {
+            stages: vec![crate::scenario::plan::RateStage {
+                duration: Duration::from_secs(10),
+                start_rate: 50.0,
+                end_rate: 500.0,
+            }],
+            max_in_flight: 100,
+        };
+        scale_load(&mut open, 0.1);
+        let LoadModel::Open { stages, .. } = open else {
+            unreachable!()
+        };
+        assert_eq!((stages[0].start_rate, stages[0].end_rate), (5.0, 50.0));
+
+        let stage = |start_users, end_users| UserStage {
+            duration: Duration::from_secs(10),
+            start_users,
+            end_users,
+        };
+        let mut closed = LoadModel::Closed {
+            stages: vec![stage(0, 20), stage(20, 20), stage(4, 0)],
+        };
+        scale_load(&mut closed, 0.1);
+        let LoadModel::Closed { stages } = closed else {
+            unreachable!()
+        };
+        assert_eq!(stages, vec![stage(0, 2), stage(2, 2), stage(1, 0)]);
+
+        let mut throughput = LoadModel::Throughput {
+            connections: 8,
+            duration: Duration::from_secs(5),
+        };
+        scale_load(&mut throughput, 2.5);
+        assert!(matches!(
+            throughput,
+            LoadModel::Throughput {
+                connections: 20,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -378,12 +378,14 @@ impl JsonTemplate {
             JsonTemplate::Null => Value::Null,
             JsonTemplate::Bool(b) => Value::Bool(*b),
             JsonTemplate::Number(n) => Value::Number(n.clone()),
-            JsonTemplate::String(t) => match t.single_var() {
-                Some(name) => scope
+            JsonTemplate::String(t) => match (t.single_var(), t.parts.as_slice()) {
+                (Some(name), _) => scope
                     .lookup(name)
                     .cloned()
                     .ok_or_else(|| TemplateError::MissingVar(name.to_string()))?,
-                None => Value::String(t.render_string(scope, rng, Escape::None)?),
+                // `"${random.int(1, 9)}"` alone is an integer, like a variable holding one.
+                (None, [Part::RandomInt(lo, hi)]) => Value::from(rng.random_range(*lo..=*hi)),
+                (None, _) => Value::String(t.render_string(scope, rng, Escape::None)?),
             },
             JsonTemplate::Array(items) => Value::Array(
                 items
@@ -484,5 +486,12 @@ mod tests {
             out,
             serde_json::json!({"contact_id": 42, "note": "call 42", "n": [1, true]})
         );
+        let value =
+            serde_json::json!({"amount": "${random.int(7, 7)}", "ref": "r${random.int(7, 7)}"});
+        let out = JsonTemplate::from_value(&value)
+            .unwrap()
+            .render(&scope(), &mut rng)
+            .unwrap();
+        assert_eq!(out, serde_json::json!({"amount": 7, "ref": "r7"}));
     }
 }

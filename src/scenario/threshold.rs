@@ -21,6 +21,10 @@ enum Unit {
     Fraction,
     /// A plain number, a count (`10k`) or a rate (`500/s`, per second).
     Number,
+    /// A trend in MB per hour: `50MB/h`, or a plain number.
+    MbPerHour,
+    /// A trend in milliseconds per hour: `10ms/h`, or a plain number.
+    MsPerHour,
 }
 
 /// A figure an analysis produces, usable in a whole-run threshold: (name, the scenario kind whose
@@ -40,9 +44,13 @@ const FINDINGS: &[(&str, ScenarioKind, Unit)] = &[
     ("knee_load", ScenarioKind::Stress, Unit::Number),
     ("first_failing_load", ScenarioKind::Stress, Unit::Number),
     ("steps", ScenarioKind::Stress, Unit::Number),
-    ("p95_slope", ScenarioKind::Endurance, Unit::Number),
-    ("target_rss_slope", ScenarioKind::Endurance, Unit::Number),
-    ("generator_rss_slope", ScenarioKind::Endurance, Unit::Number),
+    ("p95_slope", ScenarioKind::Endurance, Unit::MsPerHour),
+    ("target_rss_slope", ScenarioKind::Endurance, Unit::MbPerHour),
+    (
+        "generator_rss_slope",
+        ScenarioKind::Endurance,
+        Unit::MbPerHour,
+    ),
 ];
 
 const RUN_METRICS: &[&str] = &[
@@ -182,6 +190,10 @@ fn parse_value(value: &str, unit: Unit) -> Result<f64, &'static str> {
                 _ => d.as_secs_f64(),
             })
         }
+        Unit::MbPerHour => per_hour(value, "MB/h")
+            .ok_or("a trend such as 50MB/h (or a plain number of MB per hour)"),
+        Unit::MsPerHour => per_hour(value, "ms/h")
+            .ok_or("a trend such as 10ms/h (or a plain number of milliseconds per hour)"),
         Unit::Fraction => parse_percent(value)
             .map(|p| p.0)
             .map_err(|_| "a percentage between 0% and 100% such as 0.1%"),
@@ -202,6 +214,13 @@ fn parse_value(value: &str, unit: Unit) -> Result<f64, &'static str> {
             }
         }
     }
+}
+
+/// `50MB/h`, `50 MB/h` or `50` (the unit is the only one accepted, spelled as given); may be
+/// negative (a shrinking trend).
+fn per_hour(value: &str, unit: &str) -> Option<f64> {
+    let number = value.strip_suffix(unit).unwrap_or(value).trim();
+    number.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
 #[cfg(test)]
@@ -235,6 +254,15 @@ mod tests {
             (Metric::Finding("recovery_time".into()), 10.0)
         );
         assert_eq!(ok("spike_p95_ms < 0.25s").limit, 250.0);
+        let endurance = |t| {
+            parse_threshold(t, ScenarioKind::Endurance, None)
+                .unwrap()
+                .limit
+        };
+        assert_eq!(endurance("target_rss_slope < 50MB/h"), 50.0);
+        assert_eq!(endurance("target_rss_slope < 50 MB/h"), 50.0);
+        assert_eq!(endurance("generator_rss_slope < 5"), 5.0);
+        assert_eq!(endurance("p95_slope < 10ms/h"), 10.0);
         let t = parse_threshold(" p99 < 50ms ", ScenarioKind::Load, Some("search")).unwrap();
         assert_eq!(
             (t.expression.as_str(), t.endpoint.as_deref()),
@@ -255,6 +283,8 @@ mod tests {
         assert!(e.contains("only in spike scenarios"), "{e}");
         let e = err("recovery_time < 10s", ScenarioKind::Spike, Some("search"));
         assert!(e.contains("whole run"), "{e}");
+        let e = err("target_rss_slope < 50GB/h", ScenarioKind::Endurance, None);
+        assert!(e.contains("expected a trend such as 50MB/h"), "{e}");
         let e = err("recovry_time < 10s", ScenarioKind::Spike, None);
         assert!(e.contains("did you mean `recovery_time`?"), "{e}");
     }

@@ -1,0 +1,153 @@
+//! `stampede demo`: what the tool does and what SalesHub's cache is worth, in a couple of minutes.
+//! It runs a short load scenario against the bundled SalesHub (with a private Redis, or the memory
+//! cache, said loudly, when `redis-server` is not installed), with live progress, the summary and
+//! the results path; then the very same plan with SalesHub's cache off; then the two side by side.
+//! Every process it starts is stopped by the runs themselves (the bundled target is stopped at the
+//! end of each run, on errors and on Ctrl-C).
+
+pub mod side_by_side;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::run::{self, RunError, RunOptions};
+use crate::scenario::Plan;
+use crate::scenario::plan::{BundledCache, TargetKind};
+
+/// What `stampede demo` was asked to do, free of clap.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// The load scenario (its target must be the bundled SalesHub).
+    pub scenario: PathBuf,
+    /// Measured duration of each of the two runs.
+    pub duration: Duration,
+    /// Directory holding the two run directories, `cache-on/` and `cache-off/`.
+    pub out: PathBuf,
+    /// Another seed-data definition for SalesHub (a small one seeds in seconds).
+    pub seed_config: Option<PathBuf>,
+    /// No live progress.
+    pub quiet: bool,
+    /// The `stampede` binary that serves the bundled SalesHub.
+    pub exe: PathBuf,
+}
+
+/// The two finished runs.
+#[derive(Debug)]
+pub struct DemoRuns {
+    pub cache_on: run::Finished,
+    pub cache_off: run::Finished,
+}
+
+/// Why the demo stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(
+        "the demo needs a scenario whose target is the bundled SalesHub (`[target] bundled = true`); '{0}' has a URL"
+    )]
+    NotBundled(String),
+    #[error("{0}")]
+    Run(#[from] RunError),
+    #[error("interrupted after the first run: the cache-off run did not start")]
+    Interrupted,
+}
+
+/// Runs the demo: `plan` as written (cache on), then the same with the cache off, then the table.
+pub async fn run_demo(
+    plan: Plan,
+    options: &DemoOptions,
+    cancel: CancellationToken,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<DemoRuns, DemoError> {
+    let TargetKind::Bundled(spec) = &plan.target.kind else {
+        return Err(DemoError::NotBundled(
+            options.scenario.display().to_string(),
+        ));
+    };
+    let mut spec = spec.clone();
+    if options.seed_config.is_some() {
+        spec.seed_config = options.seed_config.clone();
+    }
+    if !saleshub::redis_server::is_installed() && spec.cache == BundledCache::Redis {
+        let _ = writeln!(
+            err,
+            "\n*** redis-server is not installed: SalesHub runs with its IN-MEMORY cache. ***\n\
+             *** The figures below are not those of a Redis-backed service; install     ***\n\
+             *** redis-server (Debian: apt-get install redis-server) for the real thing. ***\n"
+        );
+    }
+    let with_cache = |cache: BundledCache| {
+        let mut plan = plan.clone();
+        let mut spec = spec.clone();
+        spec.cache = cache;
+        plan.target.kind = TargetKind::Bundled(spec);
+        plan
+    };
+    let run_options = |side: &str| RunOptions {
+        scenario: options.scenario.clone(),
+        out: Some(options.out.join(side)),
+        duration: Some(options.duration),
+        scale: None,
+        quiet: options.quiet,
+        target: None,
+        exe: options.exe.clone(),
+        gate: Default::default(),
+        segment: None,
+    };
+    let secs = options.duration.as_secs_f64();
+    let _ = writeln!(
+        out,
+        "== 1/2: '{}' for {secs:.0} s against SalesHub with its cache on ({})\n",
+        plan.name,
+        cache_name(spec.cache)
+    );
+    let on = run::run_plan(
+        with_cache(spec.cache),
+        &run_options("cache-on"),
+        cancel.clone(),
+        out,
+        err,
+    )
+    .await?;
+    if cancel.is_cancelled() {
+        return Err(DemoError::Interrupted);
+    }
+    let _ = writeln!(
+        out,
+        "\n== 2/2: the same traffic for {secs:.0} s with SalesHub's cache off (every read from SQLite and the search index)\n"
+    );
+    let off = run::run_plan(
+        with_cache(BundledCache::Off),
+        &run_options("cache-off"),
+        cancel,
+        out,
+        err,
+    )
+    .await?;
+    let _ = writeln!(
+        out,
+        "\n== What the cache buys: all requests, cache on vs off\n{}",
+        side_by_side::comparison_table(&on.result, &off.result)
+    );
+    let _ = writeln!(
+        out,
+        "runs: {} and {}",
+        on.results_path.display(),
+        off.results_path.display()
+    );
+    Ok(DemoRuns {
+        cache_on: on,
+        cache_off: off,
+    })
+}
+
+fn cache_name(cache: BundledCache) -> &'static str {
+    match cache {
+        BundledCache::Redis if saleshub::redis_server::is_installed() => "a private redis-server",
+        BundledCache::Redis | BundledCache::Memory => "the in-memory cache",
+        BundledCache::Off => "no cache",
+    }
+}

@@ -1,0 +1,65 @@
+//! `stampede demo`, shortened (5 s per run, small seed): both runs happen, the second with the
+//! cache off, the comparison is printed, both results are written, and no process it started is
+//! left running.
+
+mod common;
+mod library;
+
+use std::process::Command;
+
+use common::{Workspace, both, code, repo_root, stampede_exe};
+
+#[test]
+fn demo_runs_cache_on_then_off_compares_and_cleans_up() {
+    let ws = Workspace::new();
+    let out = ws.path().join("demo");
+    let output = Command::new(stampede_exe())
+        .current_dir(ws.path())
+        .arg("demo")
+        .arg("--scenario")
+        .arg(repo_root().join("scenarios/load.toml"))
+        .arg("--seed-config")
+        .arg(repo_root().join("fixtures/seed-small.toml"))
+        .args(["--duration", "5s", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .expect("run stampede demo");
+    assert_eq!(code(&output), 0, "{}", both(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for text in [
+        "== 1/2",
+        "== 2/2",
+        "What the cache buys",
+        "cache on",
+        "cache off",
+        "cache hit rate",
+        "throughput",
+    ] {
+        assert!(
+            stdout.contains(text),
+            "'{text}' missing:\n{}",
+            both(&output)
+        );
+    }
+    let read = |side: &str| -> serde_json::Value {
+        let path = out.join(side).join("results.json");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        serde_json::from_str(&text).expect("JSON")
+    };
+    let (on, off) = (read("cache-on"), read("cache-off"));
+    let expected_on = if saleshub::redis_server::is_installed() {
+        "redis"
+    } else {
+        "memory"
+    };
+    assert_eq!(on["target"]["cache_backend"], expected_on);
+    assert_eq!(off["target"]["cache_backend"], "off");
+    assert!(on["totals"]["requests"].as_u64() > Some(0));
+    assert!(off["totals"]["requests"].as_u64() > Some(0));
+    // Without a cache there are no hits.
+    assert_eq!(off["cache"]["client"]["hits"], 0, "{:#}", off["cache"]);
+    // Every SalesHub (and redis-server) the demo started is gone.
+    let left = library::processes_mentioning(&ws.path().display().to_string());
+    assert!(left.is_empty(), "processes still running: {left:?}");
+}
