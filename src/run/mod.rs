@@ -30,7 +30,7 @@ use crate::engine::closed::{run_closed, stall_warning};
 use crate::metrics::{CacheScraper, Recorder, RecorderConfig, ResourceSampler, ScrapeConfig};
 use crate::report::write_summary;
 use crate::results::RunResult;
-use crate::results::schema::{GeneratorHealth, OutcomeStatus, TargetInfo};
+use crate::results::schema::{OutcomeStatus, TargetInfo};
 use crate::results::{ResultInputs, build_result, detect_environment, write_results};
 use crate::scenario::Plan;
 use crate::scenario::plan::{LoadModel, TargetKind};
@@ -326,28 +326,6 @@ fn status_word(status: OutcomeStatus) -> &'static str {
     }
 }
 
-/// Why the generator's own health makes the run invalid: it stayed above its CPU limit, or it
-/// dropped more than 1% of the scheduled starts (open model).
-pub fn generator_reasons(health: &GeneratorHealth) -> Vec<String> {
-    let mut reasons = Vec::new();
-    if health.cpu_limit_percent > 0.0 && health.cpu_mean_percent > health.cpu_limit_percent {
-        reasons.push(format!(
-            "the load generator was saturated: mean CPU {:.0}% of the machine, above the {:.0}% \
-             limit, so the load it reports is understated",
-            health.cpu_mean_percent, health.cpu_limit_percent
-        ));
-    }
-    if health.scheduled > 0 && health.dropped as f64 > 0.01 * health.scheduled as f64 {
-        reasons.push(format!(
-            "{} of {} scheduled starts ({:.1}%) were dropped (in-flight cap reached): more than 1%",
-            health.dropped,
-            health.scheduled,
-            100.0 * health.dropped as f64 / health.scheduled as f64
-        ));
-    }
-    reasons
-}
-
 /// The exit code of a finished run: 130 interrupted, 3 invalid, 1 a threshold failed, else 0.
 pub fn decide_exit(result: &RunResult) -> Exit {
     match result.outcome.status {
@@ -355,29 +333,5 @@ pub fn decide_exit(result: &RunResult) -> Exit {
         OutcomeStatus::Invalid => Exit::Invalid,
         OutcomeStatus::Completed if result.thresholds.iter().any(|t| !t.passed) => Exit::Failed,
         OutcomeStatus::Completed => Exit::Passed,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn health(cpu: f64, scheduled: u64, dropped: u64) -> GeneratorHealth {
-        GeneratorHealth {
-            cpu_mean_percent: cpu,
-            cpu_max_percent: cpu,
-            cpu_limit_percent: 90.0,
-            scheduled,
-            dropped,
-            schedule_lag: None,
-        }
-    }
-
-    #[test]
-    fn a_saturated_or_dropping_generator_invalidates_the_run() {
-        assert!(generator_reasons(&health(50.0, 1000, 10)).is_empty());
-        assert_eq!(generator_reasons(&health(95.0, 0, 0)).len(), 1);
-        let reasons = generator_reasons(&health(10.0, 1000, 11));
-        assert!(reasons[0].contains("1.1%"), "{reasons:?}");
     }
 }
