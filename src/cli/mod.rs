@@ -6,6 +6,7 @@
 //! one variant in [`Command`] and one arm in [`run`].
 
 pub mod exit;
+pub mod report;
 pub mod run;
 pub mod validate;
 
@@ -29,6 +30,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run a scenario (validates it first).
     Run(run::RunArgs),
+    /// Render a report again from a results file: html, md, junit or json.
+    Report(report::ReportArgs),
     /// The bundled reference CRM server: `serve` it (seeded with --seed), or only `seed` it.
     Saleshub(saleshub::cli::SaleshubArgs),
 }
@@ -40,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let result = match cli.command {
         Command::Validate(args) => validate::execute(&args.into_settings(), &mut out, &mut err),
         Command::Run(args) => run::execute(&args.into_settings(), &mut out, &mut err),
+        Command::Report(args) => report::execute(&args.into_settings(), &mut out, &mut err),
         Command::Saleshub(args) => Ok(if saleshub::cli::run_command(args.command) {
             Exit::Passed
         } else {
