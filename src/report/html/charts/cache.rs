@@ -17,6 +17,10 @@ use crate::results::schema::{CacheCounts, RunResult, ServerCacheSample};
 /// rate of a few requests is mostly noise (and scrapes come every few seconds anyway).
 pub const MIN_CLIENT_BUCKET_SECS: usize = 5;
 
+/// At most this many server-side intervals are drawn: longer runs skip scrapes (the counters are
+/// cumulative, so the rate between two kept scrapes is still exact).
+pub const MAX_SERVER_POINTS: usize = 300;
+
 /// One server-side series: (seconds since start, hit rate in percent or `None` when the interval
 /// saw neither hits nor misses).
 type ServerSeries = Vec<(f64, Option<f64>)>;
@@ -25,8 +29,15 @@ type ServerSeries = Vec<(f64, Option<f64>)>;
 /// (key `None`).
 pub fn server_hit_rates(samples: &[ServerCacheSample]) -> BTreeMap<Option<String>, ServerSeries> {
     let mut out: BTreeMap<Option<String>, ServerSeries> = BTreeMap::new();
-    for pair in samples.windows(2) {
-        let (before, after) = (&pair[0], &pair[1]);
+    let step = bucket_size(samples.len().saturating_sub(1), MAX_SERVER_POINTS);
+    let mut kept: Vec<&ServerCacheSample> = samples.iter().step_by(step).collect();
+    if let Some(last) = samples.last()
+        && kept.last().is_some_and(|k| !std::ptr::eq(*k, last))
+    {
+        kept.push(last);
+    }
+    for pair in kept.windows(2) {
+        let (before, after) = (pair[0], pair[1]);
         let mut all = CacheCounts::default();
         for (name, now) in &after.namespaces {
             let then = before.namespaces.get(name).copied().unwrap_or_default();
@@ -132,17 +143,21 @@ where
                 )
             }
         };
+        let few = series.len() <= 60;
         let parts = segments(series);
         chart
             .draw_series(parts.iter().map(|p| PathElement::new(p.clone(), style)))?
             .label(label)
             .legend(legend_line(style));
-        chart.draw_series(
-            parts
-                .into_iter()
-                .flatten()
-                .map(|p| Circle::new(p, 2, style.filled())),
-        )?;
+        if few {
+            // With few scrapes, dots show where the measurements are.
+            chart.draw_series(
+                parts
+                    .into_iter()
+                    .flatten()
+                    .map(|p| Circle::new(p, 2, style.filled())),
+            )?;
+        }
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight)
 }

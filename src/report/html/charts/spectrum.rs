@@ -7,7 +7,7 @@ use hdrhistogram::Histogram;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::{Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, svg};
+use super::{Drawn, FONT, HEIGHT, WIDTH, axes, label_font, palette, svg};
 use crate::results::histogram::decode;
 use crate::results::schema::RunResult;
 
@@ -108,6 +108,10 @@ pub fn spectrum_svg(series: &[SpectrumSeries]) -> String {
     })
 }
 
+/// Width of the legend panel right of the plot: the curves fill the plot's corners, so the
+/// legend gets its own room.
+const LEGEND_WIDTH: u32 = 230;
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     series: &[SpectrumSeries],
@@ -115,12 +119,13 @@ fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    let (plot, side) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
     let top = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.1))
         .max()
         .unwrap_or(0);
-    let mut chart = ChartBuilder::on(root)
+    let mut chart = ChartBuilder::on(&plot)
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(56)
@@ -140,25 +145,35 @@ where
         .label_style(label_font())
         .axis_desc_style(label_font())
         .draw()?;
-    for s in series {
+    for (i, s) in series.iter().enumerate() {
         let points: Vec<(f64, f64)> = s
             .points
             .iter()
             .map(|(x, us)| (*x, *us as f64 / 1000.0))
             .collect();
-        let drawn = if s.dashed {
-            let style = palette::lighter(s.color).stroke_width(2);
-            chart
-                .draw_series(std::iter::once(DashedPathElement::new(points, 6, 4, style)))?
-                .legend(legend_line(style))
+        let style = style_of(s);
+        if s.dashed {
+            chart.draw_series(std::iter::once(DashedPathElement::new(points, 6, 4, style)))?;
         } else {
-            let style = s.color.stroke_width(2);
-            chart
-                .draw_series(LineSeries::new(points, style))?
-                .legend(legend_line(style))
-        };
-        drawn.label(s.label.clone());
+            chart.draw_series(LineSeries::new(points, style))?;
+        }
+        // The legend, one row per curve, in the panel on the right.
+        let y = 24 + 20 * i as i32;
+        if s.dashed {
+            side.draw(&DashedPathElement::new(vec![(8, y), (34, y)], 5, 3, style))?;
+        } else {
+            side.draw(&PathElement::new(vec![(8, y), (34, y)], style))?;
+        }
+        let name: String = s.label.chars().take(30).collect();
+        side.draw(&Text::new(name, (40, y - 7), (FONT, 12).into_font()))?;
     }
-    // Curves rise to the right, so the lower right is where they leave room.
-    legend(&mut chart, SeriesLabelPosition::LowerRight)
+    Ok(())
+}
+
+fn style_of(s: &SpectrumSeries) -> ShapeStyle {
+    if s.dashed {
+        palette::lighter(s.color).stroke_width(2)
+    } else {
+        s.color.stroke_width(2)
+    }
 }
