@@ -32,7 +32,11 @@ fn render_a_one_hour_result() {
     let result = report_support::synthetic::one_hour_result();
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("results.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&result).expect("serialize")).expect("write");
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&result).expect("serialize"),
+    )
+    .expect("write");
     let json_size = std::fs::metadata(&path).expect("size").len();
 
     let (read, loaded) = time(5, || read_results(&path).expect("read back"));
@@ -45,7 +49,11 @@ fn render_a_one_hour_result() {
         loaded.cache.server.as_ref().map_or(0, |s| s.samples.len()),
         read.as_secs_f64() * 1e3
     );
-    for format in [ReportFormat::Html, ReportFormat::Markdown, ReportFormat::Junit] {
+    for format in [
+        ReportFormat::Html,
+        ReportFormat::Markdown,
+        ReportFormat::Junit,
+    ] {
         let (took, text) = time(5, || render(format, &loaded, None));
         println!(
             "{:<9} rendered in {:>6.1} ms (median of 5), {:>8.1} KB",
