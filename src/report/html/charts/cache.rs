@@ -9,7 +9,8 @@ use plotters::prelude::*;
 
 use super::downsample::{MAX_POINTS, bucket_size, merge, segments};
 use super::{
-    Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, svg, time_range,
+    Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
+    time_range,
 };
 use crate::results::schema::{CacheCounts, RunResult, ServerCacheSample};
 
@@ -91,6 +92,8 @@ where
     if let Some(last) = samples.last() {
         x.end = x.end.max(last.offset_secs);
     }
+    let x_range = x.clone();
+    let mut drawn: Vec<(f64, f64)> = Vec::new();
     let mut chart = ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(40)
@@ -114,6 +117,7 @@ where
         let points = buckets
             .iter()
             .map(|b| (b.start_secs + b.windows as f64, b.hit_percent()));
+        drawn.extend(points.clone().filter_map(|(x, y)| Some((x, y?))));
         let style = palette::CLIENT_CACHE.stroke_width(3);
         let header = run.cache.header.as_deref().unwrap_or("header");
         chart
@@ -143,6 +147,7 @@ where
                 )
             }
         };
+        drawn.extend(series.iter().filter_map(|(x, y)| Some((*x, (*y)?))));
         let few = series.len() <= 60;
         let parts = segments(series);
         chart
@@ -159,7 +164,8 @@ where
             )?;
         }
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight)
+    let corner = quiet_corner(drawn, &x_range, &(0.0..100.0));
+    legend(&mut chart, corner)
 }
 
 #[cfg(test)]

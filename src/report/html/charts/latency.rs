@@ -6,7 +6,8 @@ use plotters::prelude::*;
 
 use super::downsample::{Bucket, downsample, segments};
 use super::{
-    Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, svg, time_range,
+    Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
+    time_range,
 };
 use crate::results::schema::RunResult;
 
@@ -52,6 +53,7 @@ where
     if let Some(b) = baseline {
         x.end = x.end.max(time_range(&b.timeseries, b.duration_secs).end);
     }
+    let x_range = x.clone();
     let mut chart = ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(40)
@@ -116,7 +118,16 @@ where
                 .legend(legend_line(style));
         }
     }
-    legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    let drawn = buckets.iter().flat_map(|b| {
+        let load = (b.start_secs, b.load / load_max * y_max);
+        [b.p50_us, b.p95_us, b.p99_us]
+            .into_iter()
+            .flatten()
+            .map(|us| (b.start_secs, us as f64 / 1000.0))
+            .chain([load])
+    });
+    let corner = quiet_corner(drawn, &x_range, &(0.0..y_max));
+    legend(&mut chart, corner)
 }
 
 fn ms(us: Option<u64>) -> Option<f64> {

@@ -110,3 +110,35 @@ pub(crate) fn time_range(
         .map_or(0.0, |w| f64::from(w.offset_secs) + 1.0);
     0.0..last.max(duration_secs).max(1.0)
 }
+
+/// The corner of the plot with the fewest data points (each corner a box of 40% of the width by
+/// 35% of the height), where the legend hides the least. Ties go to the upper left.
+pub(crate) fn quiet_corner(
+    points: impl IntoIterator<Item = (f64, f64)>,
+    x: &std::ops::Range<f64>,
+    y: &std::ops::Range<f64>,
+) -> SeriesLabelPosition {
+    let (w, h) = (x.end - x.start, y.end - y.start);
+    let mut counts = [0usize; 4]; // upper left, upper right, lower left, lower right
+    for (px, py) in points {
+        let (fx, fy) = ((px - x.start) / w, (py - y.start) / h);
+        let left = fx <= 0.4;
+        let right = fx >= 0.6;
+        let upper = fy >= 0.65;
+        let lower = fy <= 0.35;
+        for (i, inside) in [upper && left, upper && right, lower && left, lower && right]
+            .into_iter()
+            .enumerate()
+        {
+            counts[i] += usize::from(inside);
+        }
+    }
+    let best = (0..4).min_by_key(|i| counts[*i]).unwrap_or(0);
+    [
+        SeriesLabelPosition::UpperLeft,
+        SeriesLabelPosition::UpperRight,
+        SeriesLabelPosition::LowerLeft,
+        SeriesLabelPosition::LowerRight,
+    ][best]
+        .clone()
+}

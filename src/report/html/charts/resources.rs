@@ -6,7 +6,9 @@
 use plotters::prelude::*;
 
 use super::downsample::{MAX_POINTS, bucket_size};
-use super::{Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, svg};
+use super::{
+    Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
+};
 use crate::results::schema::{ResourceSample, RunResult};
 
 /// The generator's CPU limit in percent of one core (the samples' unit).
@@ -96,6 +98,7 @@ where
         .x_label_area_size(40)
         .y_label_area_size(56)
         .build_cartesian_2d(x_range(run), 0.0..axes::headroom(top))?;
+    let y_range = 0.0..axes::headroom(top);
     chart
         .configure_mesh()
         .light_line_style(TRANSPARENT)
@@ -158,7 +161,18 @@ where
                 }),
         )?;
     }
-    legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    let drawn = samples.iter().flat_map(|s| {
+        let limit_point = show_limit.then_some((s.offset_secs, limit));
+        [Some((s.offset_secs, s.generator_cpu_percent))]
+            .into_iter()
+            .chain([
+                s.target_cpu_percent.map(|c| (s.offset_secs, c)),
+                limit_point,
+            ])
+            .flatten()
+    });
+    let corner = quiet_corner(drawn, &x_range(run), &y_range);
+    legend(&mut chart, corner)
 }
 
 fn draw_rss<DB: DrawingBackend>(
@@ -180,6 +194,7 @@ where
         .x_label_area_size(40)
         .y_label_area_size(56)
         .build_cartesian_2d(x_range(run), 0.0..axes::headroom(highest))?;
+    let y_range = 0.0..axes::headroom(highest);
     chart
         .configure_mesh()
         .light_line_style(TRANSPARENT)
@@ -214,5 +229,12 @@ where
             .label("target RSS")
             .legend(legend_line(style));
     }
-    legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    let drawn = samples.iter().flat_map(|s| {
+        [Some(s.generator_rss_bytes), s.target_rss_bytes]
+            .into_iter()
+            .flatten()
+            .map(|b| (s.offset_secs, b as f64 / MIB))
+    });
+    let corner = quiet_corner(drawn, &x_range(run), &y_range);
+    legend(&mut chart, corner)
 }

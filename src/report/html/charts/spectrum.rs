@@ -110,7 +110,7 @@ pub fn spectrum_svg(series: &[SpectrumSeries]) -> String {
 
 /// Width of the legend panel right of the plot: the curves fill the plot's corners, so the
 /// legend gets its own room.
-const LEGEND_WIDTH: u32 = 230;
+const LEGEND_WIDTH: u32 = 260;
 
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
@@ -164,7 +164,11 @@ where
         } else {
             side.draw(&PathElement::new(vec![(8, y), (34, y)], style))?;
         }
-        let name: String = s.label.chars().take(30).collect();
+        let name: String = if s.label.chars().count() > 34 {
+            s.label.chars().take(33).chain(['…']).collect()
+        } else {
+            s.label.clone()
+        };
         side.draw(&Text::new(name, (40, y - 7), (FONT, 12).into_font()))?;
     }
     Ok(())

@@ -5,7 +5,8 @@ use plotters::prelude::*;
 
 use super::downsample::downsample;
 use super::{
-    Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, svg, time_range,
+    Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
+    time_range,
 };
 use crate::results::schema::RunResult;
 
@@ -37,11 +38,12 @@ where
     if let Some(b) = baseline {
         x.end = x.end.max(time_range(&b.timeseries, b.duration_secs).end);
     }
+    let (x_range, y_range) = (x.clone(), 0.0..axes::headroom(top));
     let mut chart = ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(56)
-        .build_cartesian_2d(x, 0.0..axes::headroom(top))?;
+        .build_cartesian_2d(x, y_range.clone())?;
     chart
         .configure_mesh()
         .light_line_style(TRANSPARENT)
@@ -94,5 +96,16 @@ where
             .label("baseline total")
             .legend(legend_line(style));
     }
-    legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    // The areas fill everything below the line: count each bucket's whole column as covered.
+    let covered = buckets.iter().flat_map(|b| {
+        let steps = 8;
+        (0..=steps).map(move |k| {
+            (
+                b.start_secs,
+                b.requests_per_sec * f64::from(k) / f64::from(steps),
+            )
+        })
+    });
+    let corner = quiet_corner(covered, &x_range, &y_range);
+    legend(&mut chart, corner)
 }
