@@ -190,3 +190,47 @@ fn interrupted_and_invalid_runs_say_so_at_the_top() {
     );
     assert!(md.contains("- p95 +12% against the baseline"), "{md}");
 }
+
+#[test]
+fn run_reports_carry_a_callers_verdict_sections_and_cases() {
+    use stampede::report::html::HtmlSection;
+    use stampede::report::{ReportExtras, write_run_reports_with};
+
+    let result = fixture("example");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let extras = ReportExtras {
+        verdict: Some(Verdict::of(&result).regressed(["p95 +12% (p = 0.0011)".to_string()])),
+        html: vec![HtmlSection {
+            title: "Regression check".into(),
+            html: "<table id=\"gate\"></table>".into(),
+        }],
+        markdown: vec!["### Regression check\n\np95 +12%".into()],
+        junit: vec![JunitCase {
+            suite: "regression".into(),
+            name: "p95".into(),
+            failure: Some(JunitFailure {
+                message: "p95 +12%".into(),
+                detail: String::new(),
+            }),
+        }],
+    };
+    let reports = write_run_reports_with(dir.path(), &result, None, &extras).expect("written");
+    let html = std::fs::read_to_string(&reports.html).expect("html");
+    assert!(html.contains("data-verdict=\"regressed\""));
+    let cards = html.find("id=\"figures\"").expect("cards");
+    let section = html.find("<table id=\"gate\">").expect("the extra section");
+    let thresholds = html.find("id=\"thresholds\"").expect("thresholds");
+    assert!(
+        cards < section && section < thresholds,
+        "extra sections follow the cards"
+    );
+    let md = std::fs::read_to_string(&reports.markdown).expect("md");
+    assert!(
+        md.contains("— regressed: ") && md.contains("### Regression check"),
+        "{md}"
+    );
+    let xml = std::fs::read_to_string(&reports.junit).expect("junit");
+    assert_eq!(junit_counts(&xml), (result.thresholds.len() + 2, 2));
+    // Nothing else is left in the directory (no temporary files).
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 3);
+}

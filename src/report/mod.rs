@@ -81,6 +81,17 @@ pub struct ReportError {
     pub source: std::io::Error,
 }
 
+/// What a caller (the regression gate) adds to a run's reports: a verdict of its own (e.g.
+/// regressed), HTML sections, Markdown sections (each with its own `###` heading) and JUnit cases.
+#[derive(Debug, Clone, Default)]
+pub struct ReportExtras {
+    /// Replaces [`Verdict::of`] when set.
+    pub verdict: Option<Verdict>,
+    pub html: Vec<html::HtmlSection>,
+    pub markdown: Vec<String>,
+    pub junit: Vec<junit::JunitCase>,
+}
+
 /// Writes `report.html`, `summary.md` and `junit.xml` into the run directory `dir` (each through
 /// a temporary file, so a reader never sees half of one).
 pub fn write_run_reports(
@@ -88,15 +99,38 @@ pub fn write_run_reports(
     result: &RunResult,
     baseline: Option<&RunResult>,
 ) -> Result<RunReports, ReportError> {
-    let write = |format: ReportFormat| -> Result<PathBuf, ReportError> {
+    write_run_reports_with(dir, result, baseline, &ReportExtras::default())
+}
+
+/// As [`write_run_reports`], with what a comparison adds ([`ReportExtras`]).
+pub fn write_run_reports_with(
+    dir: &Path,
+    result: &RunResult,
+    baseline: Option<&RunResult>,
+    extras: &ReportExtras,
+) -> Result<RunReports, ReportError> {
+    let verdict = extras
+        .verdict
+        .clone()
+        .unwrap_or_else(|| Verdict::of(result));
+    let write = |format: ReportFormat, text: String| -> Result<PathBuf, ReportError> {
         let path = dir.join(format.file_name());
-        write_file(&path, &render(format, result, baseline))?;
+        write_file(&path, &text)?;
         Ok(path)
     };
     Ok(RunReports {
-        html: write(ReportFormat::Html)?,
-        markdown: write(ReportFormat::Markdown)?,
-        junit: write(ReportFormat::Junit)?,
+        html: write(
+            ReportFormat::Html,
+            html::render_html_with_verdict(result, baseline, &extras.html, &verdict),
+        )?,
+        markdown: write(
+            ReportFormat::Markdown,
+            markdown::render_with(result, baseline, &verdict, &extras.markdown),
+        )?,
+        junit: write(
+            ReportFormat::Junit,
+            junit::render_with(result, &extras.junit),
+        )?,
     })
 }
 
