@@ -1,6 +1,6 @@
 //! Chart 6: latency by endpoint: one bar per endpoint from p50 to p95 in the endpoint's colour,
 //! a black tick at p99, and the baseline's p95 as an outlined box when given. Endpoints keep
-//! their order (by name) and their colour from the other charts.
+//! their order (by name, top to bottom) and their colour from the other charts.
 
 use plotters::prelude::*;
 
@@ -65,10 +65,12 @@ where
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size((longest as u32 * 7 + 16).clamp(60, 360))
-        .build_cartesian_2d(0.0..axes::headroom(top), (0..n).into_segmented())?;
+        .build_cartesian_2d(0.0..axes::headroom(top), (0..n - 1).into_segmented())?;
     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     let label = move |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) => names.get(*i).map_or(String::new(), |s| (*s).to_string()),
+        SegmentValue::CenterOf(slot) => names
+            .get(n - 1 - slot.min(&(n - 1)))
+            .map_or(String::new(), |s| (*s).to_string()),
         _ => String::new(),
     };
     chart
@@ -85,6 +87,7 @@ where
         .draw()?;
     chart
         .draw_series(rows.iter().enumerate().map(|(i, r)| {
+            let i = n - 1 - i;
             let mut bar = Rectangle::new(
                 [
                     (r.p50, SegmentValue::Exact(i)),
@@ -99,6 +102,7 @@ where
         .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], palette::LOAD.filled()));
     chart
         .draw_series(rows.iter().enumerate().map(|(i, r)| {
+            let i = n - 1 - i;
             let mut tick = Rectangle::new(
                 [
                     (r.p99, SegmentValue::Exact(i)),
@@ -119,6 +123,7 @@ where
     if rows.iter().any(|r| r.base_p95.is_some()) {
         chart
             .draw_series(rows.iter().enumerate().filter_map(|(i, r)| {
+                let i = n - 1 - i;
                 let p95 = r.base_p95?;
                 let mut outline = Rectangle::new(
                     [
@@ -140,6 +145,7 @@ where
     }
     // The figures at the end of each bar, so the chart reads without hovering.
     chart.draw_series(rows.iter().enumerate().map(|(i, r)| {
+        let i = n - 1 - i;
         EmptyElement::at((r.p99.max(r.p95), SegmentValue::CenterOf(i)))
             + Text::new(
                 format!("p95 {}", crate::units::format_micros(r.p95 * 1000.0)),
