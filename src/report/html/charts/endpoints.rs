@@ -4,7 +4,7 @@
 
 use plotters::prelude::*;
 
-use super::{Drawn, FONT, WIDTH, axes, label_font, legend, palette, svg};
+use super::{Drawn, FONT, WIDTH, axes, label_font, legend, palette, quiet_corner, svg};
 use crate::results::schema::RunResult;
 
 /// Height per endpoint row, in SVG units.
@@ -153,5 +153,14 @@ where
                 (FONT, 11).into_font(),
             )
     }))?;
-    legend(&mut chart, SeriesLabelPosition::LowerRight)
+    // Where the bars (and outlines) are, sampled along each row, for the legend's corner.
+    let x_end = axes::headroom(top);
+    let covered = rows.iter().enumerate().flat_map(|(i, r)| {
+        let y = (n - 1 - i) as f64 + 0.5;
+        let from = if r.base_p95.is_some() { 0.0 } else { r.p50 };
+        let to = r.p99.max(r.base_p95.unwrap_or(0.0)) + x_end * 0.15; // the label after the bar
+        (0..=10).map(move |k| (from + (to - from) * f64::from(k) / 10.0, y))
+    });
+    let corner = quiet_corner(covered, &(0.0..x_end), &(0.0..n as f64));
+    legend(&mut chart, corner)
 }
