@@ -139,7 +139,10 @@ async fn baseline_then_gate_regressed_and_too_few_trials_inconclusive() {
     assert_eq!(code(&out), 1, "{}", both(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--strict is set: the gate FAILS"));
     let junit = std::fs::read_to_string(dir.join("strict/comparison.junit.xml")).expect("junit");
-    assert!(junit.contains("type=\"inconclusive\""), "{junit}");
+    assert!(
+        junit.contains("<failure message=") && junit.contains("p50 (overall): inconclusive"),
+        "{junit}"
+    );
 
     a.stop(std::time::Duration::from_secs(5)).await;
     b.stop(std::time::Duration::from_secs(5)).await;

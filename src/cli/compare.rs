@@ -15,10 +15,13 @@ use super::validate::write_load_error;
 use super::{Exit, quiet_broken_pipe};
 use crate::compare::baseline::resolve_baseline;
 use crate::compare::comparison::compare;
-use crate::compare::gate::{gate_exit, write_gate_files, write_inconclusive_warning};
+use crate::compare::gate::{
+    gate_exit, report_extras, write_gate_files, write_inconclusive_warning,
+};
 use crate::compare::live::{LiveTargets, run_live};
 use crate::compare::render::write_terminal;
 use crate::compare::verdict::GateSettings;
+use crate::report::write_run_reports_with;
 use crate::results::{RunResult, read_results};
 use crate::run::overrides::{GateOverrides, apply_gate, parse_target, scale_duration};
 use crate::run::{RunError, signal};
@@ -124,6 +127,7 @@ pub fn execute(
             title: &title,
             gate: args.gate,
             strict: args.strict,
+            run_reports: false,
         },
         out,
         err,
@@ -146,6 +150,9 @@ pub(crate) struct Reporting<'a> {
     /// The verdict sets the exit code.
     pub gate: bool,
     pub strict: bool,
+    /// `dir` is the candidate's run directory: rewrite its report.html, summary.md and junit.xml
+    /// with the comparison (run --baseline).
+    pub run_reports: bool,
 }
 
 /// Compares, prints the table and verdict, writes the comparison files, and returns the gate's
@@ -161,12 +168,19 @@ pub(crate) fn report_comparison(
     let c = compare(baseline, candidate, settings);
     writeln!(out, "\ncomparison: {}", how.title)?;
     write_terminal(out, &c)?;
-    match write_gate_files(how.dir, &c, how.title, how.strict) {
+    let extras = report_extras(&c, candidate, how.title, how.strict);
+    match write_gate_files(how.dir, &c, baseline, candidate, &extras, how.title) {
         Ok(files) => {
             let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
             writeln!(out, "comparison files: {}", names.join(", "))?;
         }
         Err(e) => writeln!(err, "warning: {e}")?,
+    }
+    if how.run_reports {
+        // The run's own reports get the baseline overlaid, the gate's section and its cases.
+        if let Err(e) = write_run_reports_with(how.dir, candidate, Some(baseline), &extras) {
+            writeln!(err, "warning: {e}")?;
+        }
     }
     if !how.gate {
         return Ok(Exit::Passed);
@@ -278,6 +292,7 @@ fn live(args: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             title: &title,
             gate: args.gate,
             strict: args.strict,
+            run_reports: false,
         },
         out,
         err,

@@ -10,6 +10,7 @@ pub mod compare;
 pub mod demo;
 pub mod exit;
 pub mod merge;
+pub mod report;
 pub mod run;
 pub mod validate;
 
@@ -41,6 +42,8 @@ pub enum Command {
     Baseline(baseline::BaselineArgs),
     /// Merge the results of several runs of one scenario (e.g. the workers of `run --segment`).
     Merge(merge::MergeArgs),
+    /// Render a report again from a results file: html, md, junit or json.
+    Report(report::ReportArgs),
     /// The bundled reference CRM server: `serve` it (seeded with --seed), or only `seed` it.
     Saleshub(saleshub::cli::SaleshubArgs),
 }
@@ -56,6 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Compare(args) => compare::execute(args, &mut out, &mut err),
         Command::Baseline(args) => baseline::execute(args, &mut out, &mut err),
         Command::Merge(args) => merge::execute(args, &mut out, &mut err),
+        Command::Report(args) => report::execute(&args.into_settings(), &mut out, &mut err),
         Command::Saleshub(args) => Ok(if saleshub::cli::run_command(args.command) {
             Exit::Passed
         } else {

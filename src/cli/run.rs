@@ -202,6 +202,7 @@ pub fn execute(
                 title: &title,
                 gate: settings.gate,
                 strict: settings.strict,
+                run_reports: true,
             };
             let gated =
                 report_comparison(&baseline, &finished.result, &gate_settings, &how, out, err);

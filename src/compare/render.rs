@@ -1,6 +1,6 @@
 //! A comparison for people and for CI: the terminal table (tabled), a Markdown section for a CI step
-//! summary or a pull-request comment, and JUnit XML (one test case per gated metric) for CI test
-//! reports. All three are built from the same [`Comparison`] data, so they cannot disagree.
+//! summary or a pull-request comment, JUnit test cases (one per gated metric) and an HTML section for
+//! the report pages. All are built from the same [`Comparison`] data, so they cannot disagree.
 
 use std::io::{self, Write};
 
@@ -10,6 +10,8 @@ use tabled::settings::{Alignment, Style};
 
 use super::comparison::{Comparison, OVERALL};
 use super::verdict::{GatedMetric, MetricVerdict, Verdict, format_p};
+use crate::report::html::{HtmlSection, escape};
+use crate::report::junit::{JunitCase, JunitFailure};
 use crate::units::format_micros;
 
 /// The figure of a metric for people (`12.1ms`, `200.0/s`, `0.10%`), `-` when missing.
@@ -133,60 +135,66 @@ pub fn markdown(c: &Comparison, title: &str) -> String {
     md
 }
 
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// The suite name of the gate's JUnit cases.
+pub const JUNIT_SUITE: &str = "regression gate";
+
+/// JUnit test cases, one per gated metric of the overall row: a regression is a failure, and so
+/// is an inconclusive metric with `strict` (without it, the case passes and says inconclusive).
+pub fn junit_cases(c: &Comparison, strict: bool) -> Vec<JunitCase> {
+    c.gated()
+        .map(|m| {
+            let fails =
+                m.verdict == Verdict::Regressed || (strict && m.verdict == Verdict::Inconclusive);
+            JunitCase {
+                suite: JUNIT_SUITE.into(),
+                name: format!("{} ({OVERALL}): {}", m.metric.label(), m.verdict.label()),
+                failure: fails.then(|| JunitFailure {
+                    message: m.explanation.clone(),
+                    detail: format!(
+                        "verdict: {}\nbaseline: {}\ncandidate: {}\nchange: {}",
+                        m.verdict.label(),
+                        format_value(m.metric, m.baseline),
+                        format_value(m.metric, m.candidate),
+                        format_change(m)
+                    ),
+                }),
+            }
+        })
+        .collect()
 }
 
-/// JUnit XML: one test case per gated metric of the overall row; a regression is a failure, an
-/// inconclusive metric is skipped with its reason (a failure with `strict`).
-pub fn junit(c: &Comparison, suite: &str, strict: bool) -> String {
-    let gated: Vec<&MetricVerdict> = c.gated().collect();
-    let fails = |m: &MetricVerdict| {
-        m.verdict == Verdict::Regressed || (strict && m.verdict == Verdict::Inconclusive)
-    };
-    let failures = gated.iter().filter(|m| fails(m)).count();
-    let skipped = gated
-        .iter()
-        .filter(|m| !fails(m) && m.verdict == Verdict::Inconclusive)
-        .count();
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    xml.push_str(&format!(
-        "<testsuites name=\"stampede\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n",
-        gated.len()
-    ));
-    xml.push_str(&format!(
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">\n",
-        xml_escape(suite),
-        gated.len()
-    ));
-    for m in gated {
-        let name = format!("regression gate: {} ({})", m.metric.label(), OVERALL);
-        xml.push_str(&format!(
-            "    <testcase classname=\"stampede.gate\" name=\"{}\">\n",
-            xml_escape(&name)
-        ));
-        if fails(m) {
-            xml.push_str(&format!(
-                "      <failure message=\"{}\" type=\"{}\"/>\n",
-                xml_escape(&m.explanation),
-                m.verdict.label()
-            ));
-        } else if m.verdict == Verdict::Inconclusive {
-            xml.push_str(&format!(
-                "      <skipped message=\"{}\"/>\n",
-                xml_escape(&m.explanation)
-            ));
-        } else {
-            xml.push_str(&format!(
-                "      <system-out>{}</system-out>\n",
-                xml_escape(&m.explanation)
-            ));
-        }
-        xml.push_str("    </testcase>\n");
+/// The comparison as a section of the HTML report: the verdict in words and the table.
+pub fn html_section(c: &Comparison, title: &str) -> HtmlSection {
+    let mut html = format!(
+        "<p class=\"gate-verdict\"><strong>{}</strong></p>\n<ul>\n",
+        escape(&format!("Regression gate: {}", c.verdict.label()))
+    );
+    for line in c.explain_lines() {
+        html.push_str(&format!("<li>{}</li>\n", escape(&line)));
     }
-    xml.push_str("  </testsuite>\n</testsuites>\n");
-    xml
+    html.push_str("</ul>\n<table class=\"sortable\">\n<thead><tr>");
+    for h in HEADER {
+        html.push_str(&format!("<th>{}</th>", escape(h)));
+    }
+    html.push_str("</tr></thead>\n<tbody>\n");
+    for row in &c.rows {
+        for m in &row.metrics {
+            html.push_str("<tr>");
+            for cell in cells(c, &row.subject, m) {
+                html.push_str(&format!("<td>{}</td>", escape(&cell)));
+            }
+            html.push_str("</tr>\n");
+        }
+    }
+    html.push_str("</tbody>\n</table>\n");
+    for w in &c.warnings {
+        html.push_str(&format!(
+            "<p class=\"warning\">warning: {}</p>\n",
+            escape(w)
+        ));
+    }
+    HtmlSection {
+        title: title.to_string(),
+        html,
+    }
 }

@@ -171,7 +171,10 @@ async fn a_stall_shows_in_latency_from_the_intended_start_not_in_send_latency() 
     // for a connection), so this unit test only asserts the direction; `tests/run_open.rs` checks
     // the size of the gap end to end through the CLI.
     assert!(late >= 80, "late from intended start: {late}");
-    assert!(late_sent < late, "late from send {late_sent}, from intended {late}");
+    assert!(
+        late_sent < late,
+        "late from send {late_sent}, from intended {late}"
+    );
     assert!(total.latency.value_at_quantile(0.99) >= 400_000);
     assert!(total.latency.max() >= 600_000);
 }

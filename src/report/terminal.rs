@@ -86,10 +86,7 @@ fn write_errors(out: &mut dyn Write, result: &RunResult) -> io::Result<()> {
     writeln!(out, "Failures:")?;
     for endpoint in failing {
         for error in &endpoint.errors {
-            let kind = serde_json::to_value(error.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_else(|| format!("{:?}", error.kind));
+            let kind = super::figures::error_kind_name(error.kind);
             writeln!(
                 out,
                 "  {}: {kind} ×{} (e.g. {})",

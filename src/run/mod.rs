@@ -309,6 +309,18 @@ async fn finish(
         );
     }
     let _ = writeln!(out, "results: {}", results_path.display());
+    // The reports are extras: failing to render one is said, and results.json stays.
+    match crate::report::write_run_reports(dir, &result, None) {
+        Ok(reports) => {
+            let _ = writeln!(out, "report: {}", reports.html.display());
+        }
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "warning: {e}; results.json is kept: render it again with `stampede report`"
+            );
+        }
+    }
     if let Some(target) = bundled {
         target.stop(Duration::from_secs(5)).await;
     }

@@ -1,0 +1,112 @@
+//! The verdict's details: thresholds (observed value, pass/fail), the findings of the analyses
+//! (alarming ones highlighted) and, for runs made of repeated trials, one row per trial.
+
+use std::fmt::Write as _;
+
+use super::escape;
+use super::page::{Td, section, table};
+use crate::results::schema::RunResult;
+use crate::units::{format_micros, format_percent};
+
+/// Thresholds with their scope, observed value and result; failures first.
+pub fn thresholds(result: &RunResult) -> String {
+    if result.thresholds.is_empty() {
+        return section(
+            "Thresholds",
+            "thresholds",
+            "<p>No thresholds were set in the scenario.</p>",
+        );
+    }
+    let mut ordered: Vec<_> = result.thresholds.iter().collect();
+    ordered.sort_by_key(|t| t.passed);
+    let rows: Vec<Vec<Td>> = ordered
+        .iter()
+        .map(|t| {
+            vec![
+                Td {
+                    html: if t.passed { "pass" } else { "FAIL" }.to_string(),
+                    sort: None,
+                    class: if t.passed { "pass" } else { "fail" },
+                },
+                Td::text(&t.expression),
+                Td::text(t.endpoint.as_deref().unwrap_or("whole run")),
+                Td::number(escape(&t.observed_display), t.observed.unwrap_or(f64::NAN)),
+            ]
+        })
+        .collect();
+    section(
+        "Thresholds",
+        "thresholds",
+        &table(&["result", "threshold", "scope", "observed"], &rows, &[]),
+    )
+}
+
+/// The findings, each with its summary and figures; nothing when there are none.
+pub fn findings(result: &RunResult) -> String {
+    if result.findings.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from("<ul class=\"findings\">\n");
+    for finding in &result.findings {
+        let values: Vec<String> = finding
+            .values
+            .iter()
+            .map(|(name, value)| format!("{name} = {value}"))
+            .collect();
+        let _ = writeln!(
+            html,
+            "<li class=\"{}\" data-kind=\"{}\"><strong>{}{}</strong>: {}<div class=\"values\">{}</div></li>",
+            if finding.alarming { "alarming" } else { "" },
+            escape(&finding.kind),
+            if finding.alarming { "⚠ " } else { "" },
+            escape(&finding.kind),
+            escape(&finding.summary),
+            escape(&values.join(" · ")),
+        );
+    }
+    html.push_str("</ul>\n");
+    section("Findings", "findings", &html)
+}
+
+/// One row per trial; nothing for a run without trials.
+pub fn trials(result: &RunResult) -> String {
+    if result.trials.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<Vec<Td>> = result
+        .trials
+        .iter()
+        .map(|t| {
+            let us = |v: u64| Td::number(format_micros(v as f64), v as f64);
+            vec![
+                Td::number(t.index.to_string(), f64::from(t.index)),
+                Td::text(t.side.as_deref().unwrap_or("-")),
+                Td {
+                    html: if t.valid { "yes" } else { "no" }.to_string(),
+                    sort: None,
+                    class: if t.valid { "" } else { "fail" },
+                },
+                Td::number(t.total.requests.to_string(), t.total.requests as f64),
+                us(t.total.p50_us),
+                us(t.total.p95_us),
+                us(t.total.p99_us),
+                Td::number(
+                    format!("{:.1}/s", t.total.throughput_rps),
+                    t.total.throughput_rps,
+                ),
+                Td::number(format_percent(t.total.error_rate), t.total.error_rate),
+            ]
+        })
+        .collect();
+    section(
+        "Trials",
+        "trials",
+        &table(
+            &[
+                "trial", "side", "valid", "requests", "p50", "p95", "p99", "rate", "error %",
+            ],
+            &rows,
+            &[],
+        ),
+    )
+}
