@@ -1,0 +1,120 @@
+# Helpers for bench/engine_throughput.sh (sourced, not run): the minimal server, the clients'
+# commands and the parsing of their output. Every function that runs a client sets:
+#   REQS (requests completed), RPS (requests/s), CPU_S (user+sys seconds), RSS_KB (peak RSS),
+# and, for Stampede, RESULTS (the run's results.json).
+# Needs: ROOT, TARGET_DIR, URL, WORK (a scratch directory) set by the caller.
+
+# Prints an error and exits 2 (a missing tool or a failed build: nothing was measured).
+die() {
+    echo "bench: $*" >&2
+    exit 2
+}
+
+# Starts bench/engine-server on a free port; sets URL and SERVER_PID.
+start_server() {
+    local log=$WORK/server.out
+    "$TARGET_DIR/release/engine-bench-server" 127.0.0.1:0 >"$log" &
+    SERVER_PID=$!
+    local addr=""
+    for _ in $(seq 100); do
+        addr=$(sed -n 's|^listening on ||p' "$log")
+        [ -n "$addr" ] && break
+        sleep 0.05
+    done
+    [ -n "$addr" ] || die "engine-bench-server did not start"
+    URL=$addr
+    curl -fs "$URL/" >/dev/null || die "engine-bench-server does not answer on $URL"
+}
+
+# Runs "$@" under /usr/bin/time; sets OUT (its stdout), CPU_S, RSS_KB and STATUS (its exit code).
+measure() {
+    local tfile=$WORK/time.txt user sys
+    STATUS=0
+    OUT=$(/usr/bin/time -f '%U %S %M' -o "$tfile" "$@" 2>"$WORK/stderr.txt") || STATUS=$?
+    # /usr/bin/time writes "Command exited with non-zero status N" first when the status is not 0.
+    read -r user sys RSS_KB < <(tail -1 "$tfile")
+    CPU_S=$(echo "$user + $sys" | bc -l)
+}
+
+run_wrk() { # DURATION_S
+    measure wrk -t2 -c"$CONNECTIONS" -d"${1}s" "$URL/"
+    RPS=$(echo "$OUT" | awk '/^Requests\/sec:/ {print $2}')
+    REQS=$(echo "$OUT" | awk '/ requests in / {print $1}')
+    [ -n "$RPS" ] && [ -n "$REQS" ] || die "could not read wrk's output: $OUT"
+}
+
+run_oha() { # DURATION_S
+    measure "$OHA" -c "$CONNECTIONS" -z "${1}s" --no-tui --output-format json "$URL/"
+    RPS=$(echo "$OUT" | jq -r '.summary.requestsPerSec')
+    REQS=$(echo "$OUT" | jq -r '[.statusCodeDistribution[]] | add // 0')
+    [ "$RPS" != null ] && [ -n "$REQS" ] || die "could not read oha's output"
+}
+
+run_goose() { # DURATION_S
+    measure "$TARGET_DIR/release/goose-bare" "$URL" "$CONNECTIONS" "$1"
+    local line
+    line=$(echo "$OUT" | grep '^goose-bare ') || die "could not read goose-bare's output: $OUT"
+    REQS=$(echo "$line" | sed 's/.* requests=\([0-9]*\).*/\1/')
+    RPS=$(echo "$line" | sed 's/.* rps=\([0-9]*\).*/\1/')
+}
+
+# Writes a scenario for one model into $WORK and prints its path. MODEL is throughput, closed or
+# open; LOAD_LINE the model's load key (connections = 64, users = 64, rate = "88000/s").
+write_scenario() { # MODEL LOAD_LINE DURATION_S
+    local file=$WORK/bench-$1.toml
+    cat >"$file" <<EOF
+# Written by bench/engine_throughput.sh: the $1 model, GET / on the minimal server.
+name = "bench-$1"
+kind = "custom"
+
+[target]
+url = "$URL"
+
+[cache]
+metrics_path = ""                   # the minimal server has no /metrics
+
+[load]
+model = "$1"
+$2
+duration = "${3}s"
+
+[[journeys]]
+name = "get"
+[[journeys.steps]]
+path = "/"
+EOF
+    echo "$file"
+}
+
+# Runs `stampede run` on the scenario; sets RESULTS and the common figures from its results.json
+# (requests/s = totals.requests / duration_secs). A run marked invalid (exit 3, e.g. a saturated
+# generator) is still measured; the caller prints its outcome.
+run_stampede() { # SCENARIO
+    local out=$WORK/out-$(basename "$1" .toml)
+    rm -rf "$out"
+    measure "$STAMPEDE" run "$1" --target "$URL" --out "$out" --quiet
+    RESULTS=$out/results.json
+    [ -s "$RESULTS" ] || die "stampede wrote no results (exit $STATUS): $(tail -5 "$WORK/stderr.txt")"
+    REQS=$(jq -r '.totals.requests' "$RESULTS")
+    RPS=$(jq -r '.totals.requests / .duration_secs' "$RESULTS")
+}
+
+# The outcome of the last Stampede run, with its reasons when it is not "completed".
+stampede_outcome() {
+    jq -r '.outcome.status + (if (.outcome.reasons | length) > 0 then " (" + (.outcome.reasons | join("; ")) + ")" else "" end)' "$RESULTS"
+}
+
+# Prints one row: NAME, requests/s, ratio to BASE_RPS, CPU per request, peak RSS.
+row() { # LABEL NAME BASE_RPS
+    local ratio cpu_us
+    ratio=$(echo "$RPS / $3" | bc -l)
+    cpu_us=$(echo "$CPU_S * 1000000 / $REQS" | bc -l)
+    printf '%-8s %-11s %9.0f req/s  %6.3f x wrk  %5.1f µs CPU/req  %5d MB\n' \
+        "$1" "$2" "$RPS" "$ratio" "$cpu_us" $((RSS_KB / 1024))
+    LAST_RATIO=$ratio
+}
+
+# The median of the numbers given as arguments.
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'
+}
