@@ -107,6 +107,7 @@ stampede_outcome() {
 # Prints one row: NAME, requests/s, ratio to BASE_RPS, CPU per request, peak RSS.
 row() { # LABEL NAME BASE_RPS
     local ratio cpu_us
+    [ "${REQS:-0}" -gt 0 ] || die "$2 completed no request"
     ratio=$(echo "$RPS / $3" | bc -l)
     cpu_us=$(echo "$CPU_S * 1000000 / $REQS" | bc -l)
     printf '%-8s %-11s %9.0f req/s  %6.3f x wrk  %5.1f µs CPU/req  %5d MB\n' \

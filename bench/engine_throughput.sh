@@ -31,6 +31,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 export CARGO_TARGET_DIR=$TARGET_DIR
 WORK=$(mktemp -d)
+SERVER_PID=""
+trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 # shellcheck source=bench/engine_lib.sh
 source "$ROOT/bench/engine_lib.sh"
 
@@ -54,7 +56,6 @@ echo "building the server, goose-bare and stampede (release)..." >&2
 STAMPEDE=$TARGET_DIR/release/stampede
 
 start_server
-trap 'kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 echo "server $URL; $ROUNDS round(s) of ${DURATION}s, $CONNECTIONS connections/users" >&2
 THROUGHPUT=$(write_scenario throughput "connections = $CONNECTIONS" "$DURATION")
 CLOSED=$(write_scenario closed "users = $CONNECTIONS" "$DURATION")
