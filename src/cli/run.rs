@@ -32,7 +32,7 @@ pub struct RunArgs {
     pub duration: Option<Duration>,
     /// Multiply the scenario's rates, users and connections by this factor, e.g. 0.1 for a tenth
     /// of the load or 2 for twice it (users and connections are rounded, at least 1).
-    #[arg(long, value_name = "FACTOR", value_parser = parse_scale)]
+    #[arg(long, value_name = "FACTOR", value_parser = parse_scale, allow_negative_numbers = true)]
     pub scale: Option<f64>,
     /// No live progress (the summary is still printed).
     #[arg(long, short)]
