@@ -185,5 +185,6 @@ fn reports_load_in_chromium_with_every_chart_drawn() {
 
     // A one-hour-sized run with errors, findings and trials.
     let long = synthetic::one_hour_result();
-    check_page("report-one-hour", &render_html(&long, None, &[]), 6);
+    // Six charts, plus the breaking-point finding's latency and errors against load.
+    check_page("report-one-hour", &render_html(&long, None, &[]), 7);
 }

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use stampede::results::RunResult;
 use stampede::results::histogram::{encode, new_latency_histogram, summarize};
 use stampede::results::schema::{
-    CacheCounts, EndpointStats, ErrorCount, ErrorKind, Finding, ResourceSample, ServerCache,
-    ServerCacheSample, TrialStats, TrialSummary, Window,
+    CacheCounts, EndpointStats, ErrorCount, ErrorKind, Finding, LoadStep, ResourceSample,
+    ServerCache, ServerCacheSample, TrialStats, TrialSummary, Window,
 };
 
 use super::fixture;
@@ -221,6 +221,35 @@ pub fn one_hour_result() -> RunResult {
             values: BTreeMap::from([("recovery_time_secs".to_string(), 4.0)]),
             alarming: false,
             steps: Vec::new(),
+        },
+        Finding {
+            kind: "breaking_point".into(),
+            summary: "breaking point 300/s; at 400/s it failed first on p99".into(),
+            values: BTreeMap::from([("breaking_point".to_string(), 300.0)]),
+            alarming: false,
+            steps: (1..=5)
+                .map(|k| {
+                    let load = f64::from(k) * 100.0;
+                    let broke = k >= 4;
+                    LoadStep {
+                        load,
+                        start_secs: (k - 1) * 60,
+                        seconds: 60,
+                        requests: u64::from(k) * 6_000,
+                        achieved_rps: if broke { 310.0 } else { load },
+                        p50_us: 3_000 * u64::from(k),
+                        p95_us: 9_000 * u64::from(k * k),
+                        p99_us: 20_000 * u64::from(k * k),
+                        error_rate: if broke { 0.02 * f64::from(k - 3) } else { 0.0 },
+                        dropped: if broke { 500 } else { 0 },
+                        failed: if broke {
+                            vec!["p99 above 250ms".into()]
+                        } else {
+                            Vec::new()
+                        },
+                    }
+                })
+                .collect(),
         },
     ];
     result.trials = (0..8)

@@ -3,9 +3,11 @@
 
 use std::fmt::Write as _;
 
+use super::charts::latency::load_label;
+use super::charts::steps_svg;
 use super::escape;
-use super::page::{Td, section, table};
-use crate::results::schema::RunResult;
+use super::page::{Td, figure, section, table};
+use crate::results::schema::{Finding, RunResult};
 use crate::units::{format_micros, format_percent};
 
 /// Thresholds with their scope, observed value and result; failures first.
@@ -65,7 +67,58 @@ pub fn findings(result: &RunResult) -> String {
         );
     }
     html.push_str("</ul>\n");
+    for finding in result.findings.iter().filter(|f| !f.steps.is_empty()) {
+        html.push_str(&load_steps(result, finding));
+    }
     section("Findings", "findings", &html)
+}
+
+/// A breaking-point finding's steps: latency and errors against load as a chart and a table.
+fn load_steps(result: &RunResult, finding: &Finding) -> String {
+    let load = load_label(&result.load.model);
+    let mut html = String::new();
+    if let Some(svg) = steps_svg(finding, load) {
+        html.push_str(&figure(
+            &format!("Latency and errors against load ({})", finding.kind),
+            &svg,
+            "One point per load step: each step's median of its per-second percentiles; errors \
+             (dashed) on the right axis; a red ring marks a step that broke a limit.",
+        ));
+    }
+    let us = |v: u64| Td::number(format_micros(v as f64), v as f64);
+    let rows: Vec<Vec<Td>> = finding
+        .steps
+        .iter()
+        .map(|s| {
+            vec![
+                Td::number(format!("{}", s.load), s.load),
+                Td::number(s.requests.to_string(), s.requests as f64),
+                Td::number(format!("{:.1}/s", s.achieved_rps), s.achieved_rps),
+                us(s.p50_us),
+                us(s.p95_us),
+                us(s.p99_us),
+                Td::number(format_percent(s.error_rate), s.error_rate),
+                Td::number(s.dropped.to_string(), s.dropped as f64),
+                Td {
+                    html: if s.failed.is_empty() {
+                        "met the limits".to_string()
+                    } else {
+                        escape(&s.failed.join("; "))
+                    },
+                    sort: None,
+                    class: if s.failed.is_empty() { "pass" } else { "fail" },
+                },
+            ]
+        })
+        .collect();
+    html.push_str(&table(
+        &[
+            load, "requests", "answered", "p50", "p95", "p99", "error %", "dropped", "limits",
+        ],
+        &rows,
+        &[],
+    ));
+    html
 }
 
 /// One row per trial; nothing for a run without trials.

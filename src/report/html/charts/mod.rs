@@ -12,6 +12,7 @@ pub mod latency;
 pub mod palette;
 pub mod resources;
 pub mod spectrum;
+pub mod steps;
 pub mod throughput;
 
 pub use cache::cache_svg;
@@ -19,6 +20,7 @@ pub use endpoints::endpoints_svg;
 pub use latency::latency_over_time_svg;
 pub use resources::resources_svg;
 pub use spectrum::{SpectrumSeries, spectrum_series, spectrum_svg};
+pub use steps::steps_svg;
 pub use throughput::throughput_svg;
 
 use plotters::coord::Shift;
