@@ -23,7 +23,7 @@ use crate::compare::render::write_terminal;
 use crate::compare::verdict::GateSettings;
 use crate::report::write_run_reports_with;
 use crate::results::{RunResult, read_results};
-use crate::run::overrides::{GateOverrides, apply_gate, parse_target, scale_duration};
+use crate::run::overrides::{EffectKey, GateOverrides, apply_gate, parse_target, scale_duration};
 use crate::run::{RunError, signal};
 use crate::scenario;
 
@@ -61,6 +61,10 @@ pub struct CompareArgs {
     /// Significance level of each one-sided test, e.g. 0.0025.
     #[arg(long, value_name = "ALPHA", value_parser = super::run::parse_alpha)]
     pub alpha: Option<f64>,
+    /// A minimum effect replacing the scenario's, e.g. `p50=3%`; KEY is p50, tail (p95/p99),
+    /// throughput or error_rate (percentage points). Repeat for several.
+    #[arg(long, value_name = "KEY=PCT", value_parser = EffectKey::parse_pair)]
+    pub min_effect: Vec<(EffectKey, f64)>,
     /// Live: each trial's measured duration, e.g. 5s.
     #[arg(long, value_name = "DURATION", value_parser = super::run::parse_duration)]
     pub duration: Option<Duration>,
@@ -97,9 +101,12 @@ pub fn execute(
             Err(e) => return quiet_broken_pipe(write_load_error(err, &e), Exit::Usage),
         }
     }
-    if let Some(alpha) = args.alpha {
-        settings.alpha = alpha;
+    GateOverrides {
+        trials: None,
+        alpha: args.alpha,
+        min_effects: args.min_effect.clone(),
     }
+    .apply_to(&mut settings);
     let read = |arg: &str| -> Result<(RunResult, PathBuf), String> {
         let path = resolve_baseline(arg).map_err(|e| e.to_string())?;
         let result = read_results(&path).map_err(|e| e.to_string())?;
@@ -233,6 +240,7 @@ fn live(args: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
     let overrides = GateOverrides {
         trials: args.trials.or(plan.regression.is_none().then_some(8)),
         alpha: args.alpha,
+        min_effects: args.min_effect.clone(),
     };
     if let Err(e) = apply_gate(&mut plan, &overrides) {
         return quiet_broken_pipe(writeln!(err, "error: {e}"), Exit::Usage);

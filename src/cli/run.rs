@@ -14,7 +14,7 @@ use super::validate::write_load_error;
 use super::{Exit, quiet_broken_pipe};
 use crate::compare::baseline::resolve_baseline;
 use crate::results::read_results;
-use crate::run::overrides::{GateOverrides, apply};
+use crate::run::overrides::{EffectKey, GateOverrides, apply};
 use crate::run::segment::Segment;
 use crate::run::{self, RunError, RunOptions};
 use crate::scenario;
@@ -58,6 +58,10 @@ pub struct RunArgs {
     /// The gate's significance level per metric, replacing [regression] alpha, e.g. 0.0025.
     #[arg(long, value_name = "ALPHA", value_parser = parse_alpha)]
     pub alpha: Option<f64>,
+    /// A minimum effect replacing [regression]'s, e.g. `p50=3%`; KEY is p50, tail (p95/p99),
+    /// throughput or error_rate (percentage points). Repeat for several.
+    #[arg(long, value_name = "KEY=PCT", value_parser = EffectKey::parse_pair)]
+    pub min_effect: Vec<(EffectKey, f64)>,
     /// Run only worker I's slice of the load, of N workers running the same scenario (1 ≤ I ≤ N):
     /// the rate, users or connections divided so the workers together send the whole load.
     /// Merge their results with `stampede merge`.
@@ -126,6 +130,7 @@ impl RunArgs {
             gate_overrides: GateOverrides {
                 trials: self.trials,
                 alpha: self.alpha,
+                min_effects: self.min_effect,
             },
             segment: self.segment,
         }
@@ -155,7 +160,7 @@ pub fn execute(
         segment: settings.segment,
         exe: std::env::current_exe()
             .map_err(|e| anyhow::anyhow!("cannot find the stampede binary itself: {e}"))?,
-        gate: settings.gate_overrides,
+        gate: settings.gate_overrides.clone(),
     };
     // Fail fast on a baseline that does not exist, before any load.
     let baseline = match &settings.baseline {

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use super::{RunError, RunOptions};
+use crate::compare::verdict::GateSettings;
 use crate::scenario::Plan;
 use crate::scenario::plan::{LoadModel, TargetKind};
 use crate::scenario::regression::RegressionSpec;
@@ -40,11 +41,68 @@ pub fn apply(mut plan: Plan, options: &RunOptions) -> Result<Plan, RunError> {
     Ok(plan)
 }
 
-/// `--trials N` / `--alpha A` on `stampede run` (and `compare --live`).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// `--trials N`, `--alpha A` and `--min-effect KEY=PCT` on `stampede run` and `stampede compare`.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GateOverrides {
     pub trials: Option<u32>,
     pub alpha: Option<f64>,
+    /// Minimum effects replacing the scenario's, in the order given.
+    pub min_effects: Vec<(EffectKey, f64)>,
+}
+
+/// Which of the gate's minimum effects a `--min-effect KEY=PCT` replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EffectKey {
+    /// `p50`: `min_effect_p50`.
+    P50,
+    /// `tail`: `min_effect_tail` (p95 and p99).
+    Tail,
+    /// `throughput`: `min_effect_throughput`.
+    Throughput,
+    /// `error_rate`: `min_effect_error_rate` (percentage points).
+    ErrorRate,
+}
+
+impl EffectKey {
+    /// Parses `KEY=PCT`, e.g. `p50=3%` or `error_rate=0.5%`.
+    pub fn parse_pair(text: &str) -> Result<(EffectKey, f64), String> {
+        let (key, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("'{text}': expected KEY=PERCENT, e.g. p50=3%"))?;
+        let key = match key.trim() {
+            "p50" => EffectKey::P50,
+            "tail" => EffectKey::Tail,
+            "throughput" => EffectKey::Throughput,
+            "error_rate" => EffectKey::ErrorRate,
+            other => {
+                return Err(format!(
+                    "'{other}' is not a gate metric: expected p50, tail, throughput or error_rate"
+                ));
+            }
+        };
+        match crate::units::parse_percent(value) {
+            Ok(v) if (0.0..=10.0).contains(&v) => Ok((key, v)),
+            Ok(_) => Err(format!("'{value}': expected a percentage from 0% to 1000%")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+impl GateOverrides {
+    /// Puts `--alpha` and `--min-effect` into the gate's settings.
+    pub fn apply_to(&self, gate: &mut GateSettings) {
+        if let Some(alpha) = self.alpha {
+            gate.alpha = alpha;
+        }
+        for &(key, value) in &self.min_effects {
+            match key {
+                EffectKey::P50 => gate.min_effect_p50 = value,
+                EffectKey::Tail => gate.min_effect_tail = value,
+                EffectKey::Throughput => gate.min_effect_throughput = value,
+                EffectKey::ErrorRate => gate.min_effect_error_rate = value,
+            }
+        }
+    }
 }
 
 /// Applies the gate overrides; `--trials` on a scenario without `[regression]` runs it as trials
@@ -59,9 +117,7 @@ pub fn apply_gate(plan: &mut Plan, gate: &GateOverrides) -> Result<(), RunError>
         if let Some(trials) = gate.trials {
             spec.trials = trials;
         }
-        if let Some(alpha) = gate.alpha {
-            spec.gate.alpha = alpha;
-        }
+        gate.apply_to(&mut spec.gate);
     }
     Ok(())
 }
@@ -222,6 +278,28 @@ mod tests {
         );
         for bad in ["ftp://x", "not a url", "http://u:p@host", "http://h/?q=1"] {
             assert!(parse_target(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn min_effects_parse_and_replace_the_scenarios() {
+        let mut gate = GateSettings::default();
+        let overrides = GateOverrides {
+            trials: None,
+            alpha: Some(0.01),
+            min_effects: vec![
+                EffectKey::parse_pair("p50=3%").unwrap(),
+                EffectKey::parse_pair("tail=20%").unwrap(),
+            ],
+        };
+        let throughput = gate.min_effect_throughput;
+        overrides.apply_to(&mut gate);
+        assert_eq!(gate.alpha, 0.01);
+        assert!((gate.min_effect_p50 - 0.03).abs() < 1e-12);
+        assert!((gate.min_effect_tail - 0.2).abs() < 1e-12);
+        assert_eq!(gate.min_effect_throughput, throughput);
+        for bad in ["p50", "p75=3%", "p50=3", "p50=-1%"] {
+            assert!(EffectKey::parse_pair(bad).is_err(), "{bad}");
         }
     }
 }
