@@ -58,7 +58,10 @@ impl CurrentUser {
 
     /// A key part naming what this user can see, for cache keys of lists and aggregates.
     pub fn scope(&self) -> String {
-        crate::groups::scope_of(&self.visibility())
+        match self.visibility() {
+            Visibility::All => "all".to_string(),
+            Visibility::Owner(id) => format!("owner{id}"),
+        }
     }
 
     pub fn require_admin(&self) -> Result<(), AppError> {

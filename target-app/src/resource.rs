@@ -12,8 +12,8 @@ pub trait Resource: Entity + DeserializeOwned {
     /// Record groups of *other* entities made stale when one of these is deleted (foreign keys set
     /// to NULL or cascading deletes), e.g. deleting a contact deletes its activities.
     const CASCADES_TO: &'static [&'static str] = &[];
-    /// Which analytics values (dashboard, revenue) its writes change.
-    const ANALYTICS: Analytics = Analytics::Unaffected;
+    /// Whether writes change what the analytics endpoints compute.
+    const AFFECTS_ANALYTICS: bool = false;
     /// Whether only admins may create, change or delete it.
     const ADMIN_WRITES: bool = false;
     /// Whether every signed-in user may read every record (otherwise only owners and admins).
@@ -27,15 +27,14 @@ pub trait Resource: Entity + DeserializeOwned {
     }
 }
 
-/// Which analytics values the writes of an entity change (see [`crate::groups`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Analytics {
-    /// None: analytics never read it.
-    Unaffected,
-    /// Those of the record owner's scope (and the admins'): aggregates filter on its `owner_id`.
-    Owner,
-    /// Those of every scope: aggregates of any owner read it (company industries, user names).
-    Everyone,
+/// The invalidation group of one record (`contacts:42`).
+pub fn record_group(name: &str, id: i64) -> String {
+    format!("{name}:{id}")
+}
+
+/// The group bumped when records of `name` change because another record was deleted.
+pub fn cascade_group(name: &str) -> String {
+    format!("{name}:cascade")
 }
 
 /// An optional text, empty when absent.
@@ -53,16 +52,13 @@ fn join(parts: &[&str]) -> String {
 }
 
 impl Resource for User {
-    // Names appear in the top owners and in revenue by owner.
-    const ANALYTICS: Analytics = Analytics::Everyone;
     const ADMIN_WRITES: bool = true;
     const READABLE_BY_ALL: bool = true;
 }
 
 impl Resource for Company {
     const CASCADES_TO: &'static [&'static str] = &["contacts", "deals"];
-    // Revenue by industry joins the company of deals owned by anyone.
-    const ANALYTICS: Analytics = Analytics::Everyone;
+    const AFFECTS_ANALYTICS: bool = true;
     const SEARCH_KIND: Option<DocKind> = Some(DocKind::Company);
 
     fn search_doc(&self) -> Option<SearchDoc> {
@@ -78,8 +74,7 @@ impl Resource for Company {
 }
 
 impl Resource for Contact {
-    // Activities go with it; deals and converted leads lose it.
-    const CASCADES_TO: &'static [&'static str] = &["activities", "deals", "leads"];
+    const CASCADES_TO: &'static [&'static str] = &["activities", "deals"];
     const SEARCH_KIND: Option<DocKind> = Some(DocKind::Contact);
 
     fn search_doc(&self) -> Option<SearchDoc> {
@@ -96,7 +91,7 @@ impl Resource for Contact {
 
 impl Resource for Deal {
     const CASCADES_TO: &'static [&'static str] = &["activities"];
-    const ANALYTICS: Analytics = Analytics::Owner;
+    const AFFECTS_ANALYTICS: bool = true;
     const SEARCH_KIND: Option<DocKind> = Some(DocKind::Deal);
 
     fn search_doc(&self) -> Option<SearchDoc> {
@@ -113,7 +108,7 @@ impl Resource for Deal {
 }
 
 impl Resource for Lead {
-    const ANALYTICS: Analytics = Analytics::Owner;
+    const AFFECTS_ANALYTICS: bool = true;
     const SEARCH_KIND: Option<DocKind> = Some(DocKind::Lead);
 
     fn search_doc(&self) -> Option<SearchDoc> {
@@ -129,7 +124,7 @@ impl Resource for Lead {
 }
 
 impl Resource for Activity {
-    const ANALYTICS: Analytics = Analytics::Owner;
+    const AFFECTS_ANALYTICS: bool = true;
 }
 
 /// Every searchable record, for (re)building the search index.

@@ -12,7 +12,6 @@ use crate::cache::Namespace;
 use crate::cached::{self, Cached, to_json};
 use crate::error::AppError;
 use crate::extract::ApiQuery;
-use crate::groups;
 use crate::state::AppState;
 use crate::store::{self, RevenueBy};
 
@@ -38,15 +37,13 @@ async fn dashboard(
     ApiQuery(NoParams {}): ApiQuery<NoParams>,
 ) -> Result<Cached, AppError> {
     let today = OffsetDateTime::now_utc().date();
-    let scope = user.scope();
-    let key = format!("dashboard|{today}|{scope}");
-    let deps = groups::analytics_groups(&scope);
+    let key = format!("dashboard|{today}|{}", user.scope());
     let vis = user.visibility();
     let store = state.store.clone();
     cached::read(
         &state,
         Namespace::Analytics,
-        &[&deps[0], &deps[1]],
+        &["analytics"],
         &key,
         move || async move {
             let dashboard = store
@@ -70,15 +67,13 @@ async fn revenue(
             format!("`by` must be one of month, owner, industry; got `{by_text}`"),
         )
     })?;
-    let scope = user.scope();
-    let key = format!("revenue|{by_text}|{scope}");
-    let deps = groups::analytics_groups(&scope);
+    let key = format!("revenue|{by_text}|{}", user.scope());
     let vis = user.visibility();
     let store = state.store.clone();
     cached::read(
         &state,
         Namespace::Analytics,
-        &[&deps[0], &deps[1]],
+        &["analytics"],
         &key,
         move || async move {
             let revenue = store

@@ -9,5 +9,4 @@ mod cache;
 mod crud;
 mod leads;
 mod ops;
-mod scoped_invalidation;
 mod search;
