@@ -1,5 +1,5 @@
 //! Calibration, A/B: against a real SalesHub slowed by `--inject-delay` (B), a live session (8 trials
-//! per side, interleaved A B A B) must say `regressed`, naming p50 (and not throughput or the error
+//! per side, interleaved A B, B A, ...) must say `regressed`, naming p50 (and not throughput or the error
 //! rate, which a fixed-rate run keeps equal), exit 1, and say so in Markdown and JUnit.
 
 mod gate_common;

@@ -33,7 +33,7 @@ pub struct CompareArgs {
     /// the regression SCENARIO to run against both targets.
     #[arg(value_name = "BASELINE CANDIDATE | SCENARIO", num_args = 1..=2, required = true)]
     pub inputs: Vec<String>,
-    /// Run the scenario's trials interleaved (A B A B ...) against --a and --b now.
+    /// Run the scenario's trials interleaved (A B, B A, A B ...) against --a and --b now.
     #[arg(long, requires_all = ["a", "b"])]
     pub live: bool,
     /// Live: base URL of the baseline side.

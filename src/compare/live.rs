@@ -1,6 +1,8 @@
 //! Live A/B: the trials of a regression scenario run interleaved against two targets in one session
-//! (A B A B ...), so whatever drifts on a shared machine (other jobs, thermal limits, a cache
-//! warming up) hits both sides alike. The most trustworthy way to gate a change: build the base
+//! in ABBA order (A B, B A, A B, ...), so whatever drifts on a shared machine (other jobs, thermal
+//! limits, a cache warming up) hits both sides alike, and so does any advantage of going first in
+//! a round: with a strict A B A B, B always ran right after A and was seen 15% slower than A with
+//! both sides the same server, a false alarm. The most trustworthy way to gate a change: build the base
 //! and the candidate, serve both, and compare them here rather than against a stored baseline from
 //! another day.
 //!
@@ -39,7 +41,8 @@ pub struct LiveSession {
     pub b: RunResult,
 }
 
-/// Runs `spec.trials` trials per side, A then B, `spec.trials` times; writes both results.
+/// Runs `spec.trials` rounds of one trial per side, in ABBA order (see [`round_order`]); writes
+/// both results.
 pub async fn run_live(
     plan: &Plan,
     spec: &RegressionSpec,
@@ -59,7 +62,7 @@ pub async fn run_live(
     let environment = detect_environment();
     let _ = writeln!(
         err,
-        "live A/B: {} trials per side of {:.1}s at {}/s (each after {:.1}s of warm-up), interleaved A B A B ...",
+        "live A/B: {} trials per side of {:.1}s at {}/s (each after {:.1}s of warm-up), interleaved A B, B A, A B ...",
         spec.trials,
         spec.trial_duration.as_secs_f64(),
         spec.rate,
@@ -67,10 +70,11 @@ pub async fn run_live(
     );
     let (mut runs_a, mut runs_b): (Vec<TrialRun>, Vec<TrialRun>) = (Vec::new(), Vec::new());
     'session: for i in 0..spec.trials {
-        for (side, url, runs) in [
-            ("a", &targets.a, &mut runs_a),
-            ("b", &targets.b, &mut runs_b),
-        ] {
+        for side in round_order(i) {
+            let (url, runs) = match side {
+                "a" => (&targets.a, &mut runs_a),
+                _ => (&targets.b, &mut runs_b),
+            };
             if cancel.is_cancelled() {
                 break 'session;
             }
@@ -110,4 +114,29 @@ pub async fn run_live(
     let b = results.pop().ok_or(RunError::InterruptedEarly)?;
     let a = results.pop().ok_or(RunError::InterruptedEarly)?;
     Ok(LiveSession { dir, a, b })
+}
+
+/// The order of the sides in round `i`: A first in even rounds, B first in odd ones, so each side
+/// goes first equally often (and over any four rounds, linear drift cancels too).
+fn round_order(i: u32) -> [&'static str; 2] {
+    if i.is_multiple_of(2) {
+        ["a", "b"]
+    } else {
+        ["b", "a"]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_order;
+
+    #[test]
+    fn each_side_goes_first_in_half_the_rounds() {
+        let firsts: Vec<&str> = (0..8).map(|i| round_order(i)[0]).collect();
+        assert_eq!(firsts, ["a", "b", "a", "b", "a", "b", "a", "b"]);
+        assert!((0..8).all(|i| {
+            let o = round_order(i);
+            o[0] != o[1]
+        }));
+    }
 }
