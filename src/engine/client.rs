@@ -15,7 +15,6 @@
 
 use std::error::Error as StdError;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -32,7 +31,6 @@ use tokio::net::TcpStream;
 use tower_service::Service;
 
 use super::context::EngineError;
-use super::gate::{Admission, ConnGate};
 use crate::results::schema::ErrorKind;
 use crate::scenario::plan::TlsTrust;
 
@@ -47,7 +45,6 @@ pub struct HttpClient {
     pooled: Client<Connector, Body>,
     connector: Connector,
     timeout: Duration,
-    gate: Option<Arc<ConnGate>>,
 }
 
 /// A response read to its end.
@@ -129,24 +126,7 @@ impl HttpClient {
             pooled,
             connector,
             timeout,
-            gate: None,
         })
-    }
-
-    /// Makes pooled sends wait for a slot of a [`ConnGate`] of `cap` (the open model's
-    /// connection policy); sends on a user's own [`Conn`] never wait.
-    pub fn with_gate(mut self, cap: usize) -> Self {
-        self.gate = Some(ConnGate::new(cap));
-        self
-    }
-
-    /// Waits for the gate, when there is one, before a pooled send; hold the admission until the
-    /// response is read.
-    pub async fn admit(&self) -> Option<Admission> {
-        match &self.gate {
-            Some(gate) => Some(gate.admit().await),
-            None => None,
-        }
     }
 
     /// The per-request timeout.
@@ -282,6 +262,26 @@ impl HttpClient {
                 }
             }
         }
+    }
+
+    /// Connects `conn` to `base` now (when it is not connected there already), so that its first
+    /// request does not pay for the connection.
+    pub async fn open(&self, conn: &mut Conn, base: &BaseUrl) -> Result<(), ClientError> {
+        if conn.authority.as_ref() == Some(&base.authority)
+            && conn.sender.as_ref().is_some_and(|s| !s.is_closed())
+        {
+            return Ok(());
+        }
+        let uri = base
+            .uri(format!("{}/", base.prefix))
+            .map_err(|e| ClientError::new(ErrorKind::Other, e.to_string()))?;
+        let (sender, driver) = tokio::time::timeout(self.timeout, self.connect(&uri))
+            .await
+            .unwrap_or_else(|_| Err(self.timed_out()))?;
+        conn.sender = Some(sender);
+        conn.driver = Some(Box::pin(driver));
+        conn.authority = Some(base.authority.clone());
+        Ok(())
     }
 
     async fn connect(&self, uri: &Uri) -> Result<(http1::SendRequest<Body>, Driver), ClientError> {

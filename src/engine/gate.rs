@@ -59,6 +59,16 @@ impl ConnGate {
         })
     }
 
+    /// Allows `n` more connections at once (up to the cap), whatever the target is doing: for
+    /// connections opened before the load starts. Returns how many were added.
+    pub fn grow(&self, n: usize) -> usize {
+        let allowed = self.allowed.load(Ordering::Acquire);
+        let n = n.min(self.cap.saturating_sub(allowed));
+        self.allowed.fetch_add(n, Ordering::AcqRel);
+        self.permits.add_permits(n);
+        n
+    }
+
     /// Connections allowed so far.
     pub fn allowed(&self) -> usize {
         self.allowed.load(Ordering::Relaxed)
@@ -84,12 +94,17 @@ impl ConnGate {
     /// Waits for a slot: a free one, a new one while the target is answering, or else the next one
     /// freed.
     pub async fn admit(self: &Arc<Self>) -> Admission {
+        self.admit_if(|| true).await
+    }
+
+    /// [`ConnGate::admit`], growing only when `may_grow` also says so.
+    pub async fn admit_if(self: &Arc<Self>, may_grow: impl Fn() -> bool) -> Admission {
         let permit = loop {
             if let Ok(p) = self.permits.clone().try_acquire_owned() {
                 break p;
             }
             let allowed = self.allowed.load(Ordering::Acquire);
-            if allowed < self.cap && !self.stalled() {
+            if allowed < self.cap && !self.stalled() && may_grow() {
                 if self
                     .allowed
                     .compare_exchange(allowed, allowed + 1, Ordering::AcqRel, Ordering::Acquire)

@@ -18,6 +18,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
 use super::client::{BaseUrl, Conn, HttpClient};
+use super::conns::{ConnSet, UserConn};
 use super::context::EngineError;
 use super::step::{CacheReader, PreparedStep, SampleSink};
 use crate::scenario::Plan;
@@ -55,15 +56,30 @@ pub struct UserState {
     pub index: u64,
     scope: UserScope,
     rng: StdRng,
-    /// `Some` when this user has its own connection; `None` sends through the shared pool.
-    conn: Option<Conn>,
+    /// Where this user's requests go (the shared pool unless told otherwise).
+    conn: UserConn,
 }
 
 impl UserState {
     /// Gives this user its own keep-alive connection instead of the shared pool.
     pub fn with_own_connection(mut self) -> Self {
-        self.conn = Some(Conn::new());
+        self.conn = UserConn::Own(Conn::new());
         self
+    }
+
+    /// Makes this user lease a connection of `set` for each request (the open model's lanes).
+    pub fn with_conn_set(mut self, set: Arc<ConnSet>) -> Self {
+        self.conn = UserConn::Set(set);
+        self
+    }
+
+    /// Makes this user a new one, numbered `index`: what it extracted and its feeder rows are
+    /// forgotten; its random generator and connection source are kept. The open model's workers
+    /// start each arrival this way instead of building a user per arrival.
+    pub fn restart(&mut self, index: u64) {
+        self.index = index;
+        self.scope.vars.clear();
+        self.scope.rows.iter_mut().for_each(|r| *r = None);
     }
 
     /// The value of a variable this user sees (extracted, feeder or base).
@@ -226,6 +242,11 @@ impl JourneyRunner {
         &self.plan
     }
 
+    /// Where requests go.
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.base
+    }
+
     pub fn client(&self) -> &HttpClient {
         &self.client
     }
@@ -246,7 +267,7 @@ impl JourneyRunner {
                 rows: vec![None; self.feeders.len()],
             },
             rng: StdRng::from_rng(&mut rand::rng()),
-            conn: None,
+            conn: UserConn::Pooled,
         }
     }
 
@@ -309,7 +330,7 @@ impl JourneyRunner {
             let (mut sample, extracted) = step
                 .execute(
                     &self.client,
-                    user.conn.as_mut(),
+                    &mut user.conn,
                     &self.base,
                     &self.host,
                     &self.cache,

@@ -5,6 +5,7 @@
 pub mod bundled;
 pub mod client;
 pub mod closed;
+pub mod conns;
 pub mod context;
 pub mod gate;
 pub mod journey;

@@ -1,10 +1,17 @@
 //! The open model (arrival rate): journey iterations start when the [`Pacer`] says, whatever the
 //! target's latency, so a slow target cannot slow the load down (no coordinated omission).
 //!
-//! - One scheduler (this task) computes each arrival's intended start and hands it to a lane
-//!   round-robin; lanes run the iterations concurrently (see [`super::lane`]).
-//! - At most `max_in_flight` iterations run at once; a start that finds the cap reached is not
-//!   issued and is counted as *dropped*.
+//! - The schedule is dealt over the lanes (see [`super::lane`]: one thread, one recorder, one set
+//!   of connections each): lane `k` of `L` starts arrivals `k`, `k + L`, `k + 2L`, ... at their
+//!   intended times. Nothing crosses threads per arrival: no channel, no shared lock, no shared
+//!   connection pool, which is what lets the open model keep up with the throughput model.
+//! - An arrival is queued in its lane and run by one of the lane's workers: long-lived journey
+//!   runners, added when every worker is busy, each restarting its user for every arrival. No
+//!   future and no user is built per arrival (that alone cost as much as the request itself).
+//! - At most `max_in_flight` iterations run at once (split evenly over the lanes); a start that
+//!   finds its lane's share reached is not issued and is counted as *dropped*.
+//! - Requests lease a connection of their lane's [`ConnSet`]: it grows while the target answers
+//!   and makes arrivals queue for a connection while the target is stalled (see `gate`).
 //! - Every scheduled start's lag (actual dispatch − intended start) goes to the recorder; the first
 //!   request of an iteration is timed from its intended start (`latency_us`) and from its actual
 //!   send (`send_latency_us`); later steps of the iteration from their send.
@@ -12,24 +19,60 @@
 //! - At the end, iterations in flight are awaited (each is bounded by the request timeout) so every
 //!   request sent is recorded; on `cancel` they are dropped at once.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use super::conns::ConnSet;
 use super::context::{EngineContext, EngineError, EngineSummary};
 use super::journey::{JourneyRunner, Variables};
-use super::lane::{LaneSink, lane_count, prepare};
+use super::lane::{LaneSink, lane_count, on_own_thread, prepare};
 use super::pacer::Pacer;
-use crate::metrics::LocalRecorder;
+use crate::metrics::{LocalRecorder, Recorder};
 use crate::scenario::plan::LoadModel;
 
-/// One start handed to a lane.
+/// Arrivals a lane starts in one pass before it lets its iterations (and a Ctrl-C) in.
+const BURST: u32 = 256;
+
+/// Connections a lane opens before its first arrival: enough for what the starting rate sends
+/// in this long (e.g. 20 at 5,000/s per lane).
+const PREFILL_FOR: Duration = Duration::from_millis(4);
+
+/// How often the scheduled rate shown as the load is updated.
+const LOAD_EVERY: Duration = Duration::from_millis(100);
+
+/// The timeline every lane follows.
+struct Schedule {
+    pacer: Pacer,
+    /// When the warm-up starts (offset 0 of the pacer).
+    start: Instant,
+    /// When the measured phase starts: arrivals before it are warm-up.
+    measure_from: Instant,
+    /// The profile's end: lanes hold until then.
+    end: Instant,
+    /// In-flight iterations may finish until `end + drain`.
+    drain: Duration,
+    /// `--segment`: the fraction of an arrival this worker's schedule is shifted by.
+    phase: f64,
+}
+
+impl Schedule {
+    fn intended(&self, n: u64) -> Option<Instant> {
+        self.pacer
+            .offset_with_phase(n, self.phase)
+            .map(|offset| self.start + offset)
+    }
+}
+
+/// One start, queued in its lane.
 struct Arrival {
     index: u64,
     intended: Instant,
@@ -37,12 +80,45 @@ struct Arrival {
     record: bool,
 }
 
-/// Counters shared by the scheduler and the lanes.
+/// A lane's arrivals waiting for a worker. Only the lane's own thread touches it, so the lock
+/// is never contended.
 #[derive(Default)]
-struct Counters {
-    in_flight: AtomicUsize,
-    /// Recorded iterations completed.
-    completed: AtomicU64,
+struct ArrivalQueue {
+    items: Mutex<VecDeque<Arrival>>,
+    ready: Notify,
+}
+
+impl ArrivalQueue {
+    fn push(&self, a: Arrival) {
+        self.items
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push_back(a);
+        self.ready.notify_one();
+    }
+
+    /// The next arrival, waiting for one.
+    async fn next(&self) -> Arrival {
+        loop {
+            let popped = self
+                .items
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .pop_front();
+            match popped {
+                Some(a) => return a,
+                None => self.ready.notified().await,
+            }
+        }
+    }
+}
+
+/// What a lane did.
+#[derive(Debug, Default, Clone, Copy)]
+struct LaneTotals {
+    scheduled: u64,
+    dropped: u64,
+    completed: u64,
 }
 
 /// Runs the plan's open model against `ctx.base_url`.
@@ -57,161 +133,244 @@ pub async fn run_open(ctx: &EngineContext) -> Result<EngineSummary, EngineError>
             model: ctx.plan.load.model.name(),
         });
     };
-    let max_in_flight = (*max_in_flight).max(1) as usize;
-    let (runner, base, warnings) =
-        prepare(ctx, max_in_flight.min(10_000), Some(max_in_flight)).await?;
+    let (runner, base, warnings) = prepare(ctx).await?;
     let warmup = ctx.plan.load.warmup;
-    let pacer = Pacer::with_warmup(warmup, stages);
-
-    let counters = Arc::new(Counters::default());
-    let mut senders = Vec::new();
-    let mut lanes = Vec::new();
-    for _ in 0..lane_count() {
-        let (tx, rx) = mpsc::unbounded_channel();
-        senders.push(tx);
-        lanes.push(tokio::spawn(lane(
-            runner.clone(),
-            base.clone(),
-            rx,
-            ctx.recorder.local(),
-            counters.clone(),
-            ctx.cancel.clone(),
-        )));
-    }
-
     // The measured phase starts when the recorder's clock says (its windows count from there);
     // arrivals the setup delayed past their intended time go out at once, their lag recorded.
     let measure_from = ctx.recorder.started();
     let start = measure_from.checked_sub(warmup).unwrap_or(measure_from);
+    let pacer = Pacer::with_warmup(warmup, stages);
     let end = start + pacer.duration();
-    let (mut scheduled, mut dropped) = (0u64, 0u64);
-    let mut last_load: Option<Instant> = None;
-    let mut cancelled = false;
-    let mut n = 0u64;
-    while let Some(offset) = pacer.offset_with_phase(n, ctx.arrival_phase) {
-        let intended = start + offset;
-        if intended > Instant::now() {
-            tokio::select! {
-                biased;
-                _ = ctx.cancel.cancelled() => { cancelled = true; break; }
-                _ = tokio::time::sleep_until(intended.into()) => {}
-            }
-        } else if n.is_multiple_of(64) {
-            // Behind schedule: catch up, but let other tasks (and a Ctrl-C) in now and then.
-            if ctx.cancel.is_cancelled() {
-                cancelled = true;
-                break;
-            }
-            tokio::task::yield_now().await;
-        }
-        let now = Instant::now();
-        let record = intended >= measure_from;
-        if record {
-            scheduled += 1;
-            ctx.recorder.add_scheduled(1);
-            ctx.recorder
-                .record_lag_us(now.saturating_duration_since(intended).as_micros() as u64);
-            if last_load.is_none_or(|t| now - t >= Duration::from_millis(100)) {
-                ctx.recorder.set_load(pacer.rate_at(now - start));
-                last_load = Some(now);
-            }
-        }
-        if counters.in_flight.load(Ordering::Acquire) >= max_in_flight {
-            if record {
-                dropped += 1;
-                ctx.recorder.add_dropped(1);
-            }
-        } else {
-            counters.in_flight.fetch_add(1, Ordering::AcqRel);
-            let lane = (n % senders.len() as u64) as usize;
-            let _ = senders[lane].send(Arrival {
-                index: n,
-                intended,
-                record,
-            });
-        }
-        n += 1;
+    let schedule = Arc::new(Schedule {
+        pacer,
+        start,
+        measure_from,
+        end,
+        drain: runner.client().timeout() + Duration::from_secs(1),
+        phase: ctx.arrival_phase,
+    });
+
+    let n_lanes = lane_count() as u64;
+    let caps = split(u64::from(*max_in_flight).max(1), n_lanes);
+    let lanes: Vec<_> = caps
+        .into_iter()
+        .enumerate()
+        .map(|(k, cap)| {
+            let lane = Lane {
+                index: k as u64,
+                stride: n_lanes,
+                cap: cap as usize,
+                runner: runner.clone(),
+                base: base.clone(),
+                schedule: schedule.clone(),
+                recorder: ctx.recorder.clone(),
+                cancel: ctx.cancel.clone(),
+            };
+            on_own_thread(k as u64, lane.run())
+        })
+        .collect();
+    let mut totals = LaneTotals::default();
+    for lane in lanes {
+        let t = lane.await.unwrap_or_default();
+        totals.scheduled += t.scheduled;
+        totals.dropped += t.dropped;
+        totals.completed += t.completed;
     }
-    if !cancelled {
-        // The last arrival may come before the planned end: hold the profile's full length.
-        tokio::select! {
-            _ = ctx.cancel.cancelled() => cancelled = true,
-            _ = tokio::time::sleep_until(end.into()) => {}
-        }
-    }
+    ctx.recorder.set_load(0.0);
     let measured = Instant::now()
         .min(end)
         .saturating_duration_since(measure_from);
-    drop(senders);
-    let drain = runner.client().timeout() + Duration::from_secs(1);
-    finish_lanes(lanes, drain, &ctx.cancel).await;
-    ctx.recorder.set_load(0.0);
     Ok(EngineSummary {
         measured,
-        scheduled,
-        dropped,
-        iterations: counters.completed.load(Ordering::Acquire),
-        cancelled: cancelled || ctx.cancel.is_cancelled(),
+        scheduled: totals.scheduled,
+        dropped: totals.dropped,
+        iterations: totals.completed,
+        cancelled: ctx.cancel.is_cancelled(),
         warnings,
     })
 }
 
-/// Waits for the lanes to finish what is in flight, at most `drain`, or until `cancel`.
-pub(crate) async fn finish_lanes(
-    lanes: Vec<tokio::task::JoinHandle<()>>,
-    drain: Duration,
-    cancel: &CancellationToken,
-) {
-    let aborts: Vec<_> = lanes.iter().map(|l| l.abort_handle()).collect();
-    let all = futures_util::future::join_all(lanes);
-    tokio::select! {
-        _ = all => {}
-        _ = tokio::time::sleep(drain) => aborts.iter().for_each(|a| a.abort()),
-        _ = cancel.cancelled() => aborts.iter().for_each(|a| a.abort()),
+/// `total` split into `parts` shares that differ by at most one, none below one.
+fn split(total: u64, parts: u64) -> Vec<u64> {
+    (0..parts)
+        .map(|k| (total / parts + u64::from(k < total % parts)).max(1))
+        .collect()
+}
+
+/// One lane of the open model: its share of the schedule, its iterations, its connections.
+struct Lane {
+    index: u64,
+    /// The number of lanes: this lane starts every `stride`-th arrival.
+    stride: u64,
+    /// In-flight iterations allowed in this lane.
+    cap: usize,
+    runner: Arc<JourneyRunner>,
+    base: Variables,
+    schedule: Arc<Schedule>,
+    recorder: Recorder,
+    cancel: CancellationToken,
+}
+
+impl Lane {
+    async fn run(self) -> LaneTotals {
+        let schedule = &*self.schedule;
+        let rec = Mutex::new(self.recorder.local());
+        let conns = ConnSet::new(self.cap);
+        let queue = ArrivalQueue::default();
+        // Arrivals queued or being run.
+        let in_flight = AtomicUsize::new(0);
+        let completed = AtomicU64::new(0);
+        let worker = |w: u64| {
+            let (runner, rec, queue) = (&self.runner, &rec, &queue);
+            let (in_flight, completed) = (&in_flight, &completed);
+            let mut user = runner
+                .user_with(self.base.clone(), w)
+                .with_conn_set(conns.clone());
+            async move {
+                loop {
+                    let a = queue.next().await;
+                    user.restart(a.index);
+                    let journey = runner.pick_journey(&mut user);
+                    let mut sink = LaneSink { rec, on: a.record };
+                    runner
+                        .run_iteration(&mut user, journey, Some(a.intended), &mut sink)
+                        .await;
+                    in_flight.fetch_sub(1, Ordering::Relaxed);
+                    if a.record {
+                        completed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        };
+        // Connections for the first arrivals, opened before they are due (their lag would show
+        // the connection storm otherwise): as many as the starting rate keeps busy for a few ms.
+        let first_rate = schedule.pacer.rate_at(Duration::ZERO) / self.stride as f64;
+        let ready = (first_rate * PREFILL_FOR.as_secs_f64()).ceil() as usize;
+        if ready > 0 {
+            let (client, base) = (self.runner.client(), self.runner.base_url());
+            tokio::select! {
+                _ = conns.prefill(client, base, ready.min(self.cap)) => {}
+                _ = self.cancel.cancelled() => {}
+            }
+        }
+        let mut workers = FuturesUnordered::new();
+        let mut totals = LaneTotals::default();
+        let mut n = self.index;
+        let mut next = schedule.intended(n);
+        let mut last_load: Option<Instant> = None;
+        let timer = tokio::time::sleep_until(schedule.start.into());
+        tokio::pin!(timer);
+        let mut timer_at = schedule.start;
+        let cancelled = self.cancel.cancelled();
+        tokio::pin!(cancelled);
+        loop {
+            // Start what is due, at most BURST at a time.
+            let now = Instant::now();
+            let (scheduled, dropped) = (totals.scheduled, totals.dropped);
+            let mut burst = 0;
+            while let Some(intended) = next.filter(|&t| t <= now && burst < BURST) {
+                let record = intended >= schedule.measure_from;
+                if record {
+                    totals.scheduled += 1;
+                    let lag = now.saturating_duration_since(intended).as_micros() as u64;
+                    lock(&rec).record_lag_us(lag);
+                }
+                let busy = in_flight.load(Ordering::Relaxed);
+                if busy >= self.cap {
+                    totals.dropped += u64::from(record);
+                } else {
+                    in_flight.store(busy + 1, Ordering::Relaxed);
+                    queue.push(Arrival {
+                        index: n,
+                        intended,
+                        record,
+                    });
+                    if workers.len() <= busy {
+                        workers.push(worker(workers.len() as u64));
+                    }
+                }
+                n += self.stride;
+                next = schedule.intended(n);
+                burst += 1;
+            }
+            self.publish(totals, scheduled, dropped);
+            if self.index == 0
+                && now >= schedule.measure_from
+                && last_load.is_none_or(|t| now - t >= LOAD_EVERY)
+            {
+                self.recorder
+                    .set_load(schedule.pacer.rate_at(now - schedule.start));
+                last_load = Some(now);
+            }
+            let Some(due) = next else { break };
+            let behind = due <= Instant::now();
+            if !behind && due != timer_at {
+                timer.as_mut().reset(due.into());
+                timer_at = due;
+            }
+            // Run the workers until the next arrival is due (they never finish on their own).
+            tokio::select! {
+                biased;
+                _ = &mut cancelled => break,
+                _ = workers.next(), if !workers.is_empty() => {}
+                _ = tokio::task::yield_now(), if behind => {}
+                _ = &mut timer, if !behind => {}
+            }
+        }
+        // The last arrival may come before the planned end: hold the profile's full length, then
+        // let what is queued or running finish (bounded), unless cancelled.
+        let hold = async {
+            let until_end = tokio::time::sleep_until(schedule.end.into());
+            tokio::pin!(until_end);
+            let mut ended = false;
+            std::future::poll_fn(|cx| {
+                let _ = workers.poll_next_unpin(cx);
+                ended = ended || until_end.as_mut().poll(cx).is_ready();
+                if ended && in_flight.load(Ordering::Relaxed) == 0 {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await
+        };
+        tokio::select! {
+            _ = hold => {}
+            _ = &mut cancelled => {}
+            _ = tokio::time::sleep_until((schedule.end + schedule.drain).into()) => {}
+        }
+        drop(workers);
+        totals.completed = completed.load(Ordering::Relaxed);
+        lock(&rec).flush();
+        totals
+    }
+
+    /// Hands the counts since the last pass to the recorder (for progress and the results).
+    fn publish(&self, totals: LaneTotals, scheduled_before: u64, dropped_before: u64) {
+        if totals.scheduled > scheduled_before {
+            self.recorder
+                .add_scheduled(totals.scheduled - scheduled_before);
+        }
+        if totals.dropped > dropped_before {
+            self.recorder.add_dropped(totals.dropped - dropped_before);
+        }
     }
 }
 
-async fn lane(
-    runner: Arc<JourneyRunner>,
-    base: Variables,
-    mut rx: mpsc::UnboundedReceiver<Arrival>,
-    rec: LocalRecorder,
-    counters: Arc<Counters>,
-    cancel: CancellationToken,
-) {
-    let rec = Mutex::new(rec);
-    let mut running = FuturesUnordered::new();
-    let iteration = |a: Arrival| {
-        let (runner, base, rec, counters) = (&runner, &base, &rec, &counters);
-        async move {
-            let mut user = runner.user_with(base.clone(), a.index);
-            let journey = runner.pick_journey(&mut user);
-            let mut sink = LaneSink { rec, on: a.record };
-            runner
-                .run_iteration(&mut user, journey, Some(a.intended), &mut sink)
-                .await;
-            counters.in_flight.fetch_sub(1, Ordering::AcqRel);
-            if a.record {
-                counters.completed.fetch_add(1, Ordering::AcqRel);
-            }
-        }
-    };
-    loop {
-        tokio::select! {
-            Some(()) = running.next(), if !running.is_empty() => {}
-            arrival = rx.recv() => match arrival {
-                Some(a) => running.push(iteration(a)),
-                None => break,
-            },
-            _ = cancel.cancelled() => return,
-        }
+fn lock(rec: &Mutex<LocalRecorder>) -> std::sync::MutexGuard<'_, LocalRecorder> {
+    rec.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn in_flight_caps_split_evenly_and_add_up() {
+        assert_eq!(split(10, 2), [5, 5]);
+        assert_eq!(split(7, 2), [4, 3]);
+        assert_eq!(split(1000, 3).iter().sum::<u64>(), 1000);
+        // Never a lane that can start nothing.
+        assert_eq!(split(1, 2), [1, 1]);
     }
-    tokio::select! {
-        _ = async { while running.next().await.is_some() {} } => {}
-        _ = cancel.cancelled() => {}
-    }
-    drop(running);
-    rec.into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .flush();
 }

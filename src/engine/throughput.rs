@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::context::{EngineContext, EngineError, EngineSummary};
 use super::journey::{JourneyRunner, Variables};
-use super::lane::{LaneSink, lane_count, prepare};
+use super::lane::{LaneSink, lane_count, on_own_thread, prepare};
 use crate::metrics::LocalRecorder;
 use crate::scenario::plan::LoadModel;
 
@@ -35,7 +35,7 @@ pub async fn run_throughput(ctx: &EngineContext) -> Result<EngineSummary, Engine
         });
     };
     let connections = (*connections).max(1) as u64;
-    let (runner, base, warnings) = prepare(ctx, 1, None).await?;
+    let (runner, base, warnings) = prepare(ctx).await?;
     // Measured from the recorder's start, so its windows and this engine agree on the timeline.
     let measure_from = ctx.recorder.started().max(Instant::now());
     let end = measure_from + *duration;
@@ -86,32 +86,6 @@ struct Window {
     end: Instant,
     /// Requests still in flight then are abandoned (they are bounded by the timeout anyway).
     hard_stop: Instant,
-}
-
-/// Runs a lane on a thread of its own with a single-threaded runtime, like a wrk thread: no work
-/// stealing, no wake-ups across threads, timers and sockets local to the thread. On this 2-core
-/// machine that is worth about 10% of throughput over tasks on the shared multi-threaded runtime.
-fn on_own_thread(
-    index: u64,
-    lane: impl Future<Output = ()> + Send + 'static,
-) -> tokio::sync::oneshot::Receiver<()> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let spawned = std::thread::Builder::new()
-        .name(format!("stampede-lane-{index}"))
-        .spawn(move || {
-            match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt.block_on(lane),
-                Err(e) => eprintln!("stampede: cannot start a load thread: {e}"),
-            }
-            let _ = tx.send(());
-        });
-    if let Err(e) = spawned {
-        eprintln!("stampede: cannot start a load thread: {e}");
-    }
-    rx
 }
 
 async fn lane(
