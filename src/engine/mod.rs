@@ -2,6 +2,7 @@
 //! the bundled target. The request path (client, steps, journeys, pacer, open and throughput models,
 //! `EngineContext`) is shared by all three models.
 
+mod alarm;
 pub mod bundled;
 pub mod client;
 pub mod closed;

@@ -31,6 +31,7 @@ use futures_util::stream::FuturesUnordered;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use super::alarm::Alarm;
 use super::conns::ConnSet;
 use super::context::{EngineContext, EngineError, EngineSummary};
 use super::journey::{JourneyRunner, Variables};
@@ -258,9 +259,14 @@ impl Lane {
         let mut n = self.index;
         let mut next = schedule.intended(n);
         let mut last_load: Option<Instant> = None;
-        let timer = tokio::time::sleep_until(schedule.start.into());
-        tokio::pin!(timer);
-        let mut timer_at = schedule.start;
+        let mut alarm = match Alarm::new() {
+            Ok(alarm) => alarm,
+            Err(e) => {
+                eprintln!("stampede: cannot create the open model's timer: {e}");
+                self.cancel.cancel();
+                return LaneTotals::default();
+            }
+        };
         let cancelled = self.cancel.cancelled();
         tokio::pin!(cancelled);
         loop {
@@ -303,18 +309,14 @@ impl Lane {
                 last_load = Some(now);
             }
             let Some(due) = next else { break };
-            let behind = due <= Instant::now();
-            if !behind && due != timer_at {
-                timer.as_mut().reset(due.into());
-                timer_at = due;
-            }
+            let behind = due <= Instant::now() || alarm.set(due).is_err();
             // Run the workers until the next arrival is due (they never finish on their own).
             tokio::select! {
                 biased;
                 _ = &mut cancelled => break,
                 _ = workers.next(), if !workers.is_empty() => {}
                 _ = tokio::task::yield_now(), if behind => {}
-                _ = &mut timer, if !behind => {}
+                _ = alarm.wait(), if !behind => {}
             }
         }
         // The last arrival may come before the planned end: hold the profile's full length, then
