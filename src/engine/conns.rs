@@ -160,4 +160,24 @@ mod tests {
         assert_eq!(set.idle().len(), 1);
         assert_eq!(set.allowed(), 2);
     }
+
+    #[tokio::test]
+    async fn no_more_than_max_opening_new_connections_at_once() {
+        let set = ConnSet::new(1000);
+        let mut fresh: Vec<_> = Vec::new();
+        for _ in 0..MAX_OPENING {
+            fresh.push(set.lease().await);
+        }
+        assert_eq!(set.allowed(), MAX_OPENING);
+        // All are being opened: the next arrival waits for one rather than opening its own.
+        let next = tokio::time::timeout(std::time::Duration::from_millis(20), set.lease()).await;
+        assert!(next.is_err());
+        // One carried its request: the waiting arrival reuses it, and growth may resume.
+        fresh.pop();
+        let reused = set.lease().await;
+        assert!(!reused.fresh);
+        let grown = set.lease().await;
+        assert!(grown.fresh);
+        assert_eq!(set.allowed(), MAX_OPENING + 1);
+    }
 }
