@@ -31,13 +31,13 @@ async fn convert(
         .call(move |conn| store::convert_lead(conn, id, request, &vis))
         .await?
         .ok_or_else(|| AppError::NotFound(format!("leads {id}")))?;
-    after_write(&state, &conversion.lead, false).await;
-    after_write(&state, &conversion.contact, false).await;
+    after_write(&state, &conversion.lead, None, false).await;
+    after_write(&state, &conversion.contact, None, false).await;
     if let Some(company) = &conversion.company {
-        after_write(&state, company, false).await;
+        after_write(&state, company, None, false).await;
     }
     if let Some(deal) = &conversion.deal {
-        after_write(&state, deal, false).await;
+        after_write(&state, deal, None, false).await;
     }
     Ok(json_text(StatusCode::CREATED, &to_json(&conversion)?, None))
 }

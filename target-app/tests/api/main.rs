@@ -9,4 +9,5 @@ mod cache;
 mod crud;
 mod leads;
 mod ops;
+mod scoped_invalidation;
 mod search;

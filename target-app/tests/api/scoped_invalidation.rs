@@ -1,0 +1,199 @@
+//! Invalidation scoped by owner: a rep's write makes stale only the lists and analytics of that
+//! rep and of admins (who see everything), so other reps keep their cached answers, while every
+//! reader who can see the change gets the new value at once.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN, REP1, REP2, TestApp};
+
+const DEALS: &str = "/api/deals?sort=-updated_at&limit=20";
+const DASHBOARD: &str = "/api/analytics/dashboard";
+
+/// Reads `path` twice and checks the second read is a HIT (warm), returning the body.
+async fn warm(app: &TestApp, token: &str, path: &str) -> Value {
+    app.get_json(token, path).await;
+    let (body, cache) = app.get_json(token, path).await;
+    assert_eq!(cache, "HIT", "second read of {path}");
+    body
+}
+
+/// The amount in the dashboard pipeline for `stage`.
+fn stage_amount(dashboard: &Value, stage: &str) -> i64 {
+    dashboard["pipeline"]
+        .as_array()
+        .expect("a pipeline")
+        .iter()
+        .find(|s| s["stage"] == stage)
+        .and_then(|s| s["amount_cents"].as_i64())
+        .unwrap_or_else(|| panic!("stage {stage} in {dashboard}"))
+}
+
+async fn user_id(app: &TestApp, token: &str) -> i64 {
+    let (me, _) = app.get_json(token, "/api/auth/me").await;
+    me["id"]
+        .as_i64()
+        .or_else(|| me["user"]["id"].as_i64())
+        .expect("an id")
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_i64())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reps_write_leaves_other_reps_cached_and_refreshes_its_own_and_the_admins() {
+    let app = TestApp::start().await;
+    let (rep1, rep2, admin) = (
+        app.login(REP1).await,
+        app.login(REP2).await,
+        app.login(ADMIN).await,
+    );
+    let (open, _) = app
+        .get_json(&rep1, "/api/deals?stage=proposal&limit=1")
+        .await;
+    let deal = &open["items"][0];
+    let id = deal["id"].as_i64().expect("rep01 has a deal in proposal");
+    let old_amount = deal["amount_cents"].as_i64().expect("an amount");
+    let new_amount = old_amount + 123_456;
+
+    for token in [&rep1, &rep2, &admin] {
+        warm(&app, token, DEALS).await;
+        warm(&app, token, "/api/analytics/revenue?by=month").await;
+    }
+    let before: Vec<Value> = [
+        warm(&app, &rep1, DASHBOARD).await,
+        warm(&app, &rep2, DASHBOARD).await,
+        warm(&app, &admin, DASHBOARD).await,
+    ]
+    .into();
+
+    let patched = app
+        .call(
+            Method::PATCH,
+            &format!("/api/deals/{id}"),
+            Some(&rep1),
+            Some(json!({"amount_cents": new_amount})),
+        )
+        .await;
+    assert_eq!(patched.status(), 200);
+
+    // Another rep's list and analytics are untouched: still HITs, still the same.
+    let (_, cache) = app.get_json(&rep2, DEALS).await;
+    assert_eq!(cache, "HIT", "rep02's deals list after rep01's write");
+    let (dash2, cache) = app.get_json(&rep2, DASHBOARD).await;
+    assert_eq!(cache, "HIT", "rep02's dashboard after rep01's write");
+    assert_eq!(dash2, before[1]);
+    let (_, cache) = app.get_json(&rep2, "/api/analytics/revenue?by=month").await;
+    assert_eq!(cache, "HIT", "rep02's revenue after rep01's write");
+
+    // The writer and the admin see the new value at once.
+    for (who, token, old_dashboard) in [("rep01", &rep1, &before[0]), ("admin", &admin, &before[2])]
+    {
+        let (list, cache) = app.get_json(token, DEALS).await;
+        assert_eq!(cache, "MISS", "{who}'s deals list after the write");
+        assert_eq!(list["items"][0]["id"], id, "{who}: the updated deal first");
+        assert_eq!(list["items"][0]["amount_cents"], new_amount, "{who}'s list");
+        let (dashboard, cache) = app.get_json(token, DASHBOARD).await;
+        assert_eq!(cache, "MISS", "{who}'s dashboard after the write");
+        assert_eq!(
+            stage_amount(&dashboard, "proposal") - stage_amount(old_dashboard, "proposal"),
+            123_456,
+            "{who}'s pipeline includes the new amount"
+        );
+        let (_, cache) = app.get_json(token, DASHBOARD).await;
+        assert_eq!(cache, "HIT", "{who}'s dashboard is cached again");
+    }
+}
+
+#[tokio::test]
+async fn a_reassigned_record_leaves_the_previous_owners_lists_and_joins_the_new_owners() {
+    let app = TestApp::start().await;
+    let (rep1, rep2, admin) = (
+        app.login(REP1).await,
+        app.login(REP2).await,
+        app.login(ADMIN).await,
+    );
+    let rep2_id = user_id(&app, &rep2).await;
+    let list1 = warm(&app, &rep1, DEALS).await;
+    let list2 = warm(&app, &rep2, DEALS).await;
+    let dash2 = warm(&app, &rep2, DASHBOARD).await;
+    let id = ids(&list1)[0];
+    assert!(!ids(&list2).contains(&id));
+
+    let moved = app
+        .call(
+            Method::PATCH,
+            &format!("/api/deals/{id}"),
+            Some(&admin),
+            Some(json!({"owner_id": rep2_id})),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+
+    let (after1, cache) = app.get_json(&rep1, DEALS).await;
+    assert_eq!(cache, "MISS", "the previous owner's list");
+    assert!(!ids(&after1).contains(&id), "the deal left rep01's list");
+    let (after2, cache) = app.get_json(&rep2, DEALS).await;
+    assert_eq!(cache, "MISS", "the new owner's list");
+    assert_eq!(ids(&after2)[0], id, "the deal joined rep02's list");
+    let (dashboard, cache) = app.get_json(&rep2, DASHBOARD).await;
+    assert_eq!(cache, "MISS", "the new owner's dashboard");
+    assert_ne!(dashboard, dash2);
+    let read = app.get(&rep1, &format!("/api/deals/{id}")).await;
+    assert_eq!(read.status(), 404, "the previous owner no longer sees it");
+}
+
+#[tokio::test]
+async fn writes_read_by_every_scope_refresh_every_scope() {
+    let app = TestApp::start().await;
+    let (rep1, rep2, admin) = (
+        app.login(REP1).await,
+        app.login(REP2).await,
+        app.login(ADMIN).await,
+    );
+    // Revenue by industry joins the companies of every rep's deals: a company write (by anyone)
+    // reaches every scope's analytics.
+    let industry = "/api/analytics/revenue?by=industry";
+    warm(&app, &rep2, industry).await;
+    warm(&app, &rep2, "/api/activities?limit=5").await;
+    let (companies, _) = app.get_json(&rep1, "/api/companies?limit=1").await;
+    let company = companies["items"][0]["id"].as_i64().expect("a company");
+    let renamed = app
+        .call(
+            Method::PATCH,
+            &format!("/api/companies/{company}"),
+            Some(&admin),
+            Some(json!({"industry": "Aerospace"})),
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    let (_, cache) = app.get_json(&rep2, industry).await;
+    assert_eq!(
+        cache, "MISS",
+        "rep02's revenue by industry after a company write"
+    );
+
+    // A delete that cascades (a contact takes its activities along) reaches every scope too.
+    warm(&app, &rep2, DASHBOARD).await;
+    let (contacts, _) = app.get_json(&rep1, "/api/contacts?limit=1").await;
+    let contact = contacts["items"][0]["id"].as_i64().expect("a contact");
+    let deleted = app
+        .call(
+            Method::DELETE,
+            &format!("/api/contacts/{contact}"),
+            Some(&rep1),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status(), 204);
+    let (_, cache) = app.get_json(&rep2, DASHBOARD).await;
+    assert_eq!(cache, "MISS", "rep02's dashboard after a cascading delete");
+    let (_, cache) = app.get_json(&rep2, "/api/activities?limit=5").await;
+    assert_eq!(cache, "MISS", "rep02's activities after a cascading delete");
+}
