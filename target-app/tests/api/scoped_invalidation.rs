@@ -5,9 +5,11 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN, REP1, REP2, TestApp};
+use crate::helpers::{ADMIN, REP1, REP2, TestApp, item_with_id};
 
-const DEALS: &str = "/api/deals?sort=-updated_at&limit=20";
+/// A deals list whose one page holds every deal in `proposal` (asserted by [`whole`]), so a test
+/// finds the deal it wrote by id, never by its position among ties.
+const DEALS: &str = "/api/deals?stage=proposal&sort=-updated_at&limit=100";
 const DASHBOARD: &str = "/api/analytics/dashboard";
 
 /// Reads `path` twice and checks the second read is a HIT (warm), returning the body.
@@ -35,6 +37,16 @@ async fn user_id(app: &TestApp, token: &str) -> i64 {
         .as_i64()
         .or_else(|| me["user"]["id"].as_i64())
         .expect("an id")
+}
+
+/// `page`, after checking it is the whole list (so "not in it" means "not listed").
+fn whole(page: &Value) -> &Value {
+    let (total, len) = (
+        page["total"].as_u64(),
+        page["items"].as_array().map(Vec::len),
+    );
+    assert_eq!(total, len.map(|n| n as u64), "the list fits one page");
+    page
 }
 
 fn ids(page: &Value) -> Vec<i64> {
@@ -97,8 +109,9 @@ async fn a_reps_write_leaves_other_reps_cached_and_refreshes_its_own_and_the_adm
     {
         let (list, cache) = app.get_json(token, DEALS).await;
         assert_eq!(cache, "MISS", "{who}'s deals list after the write");
-        assert_eq!(list["items"][0]["id"], id, "{who}: the updated deal first");
-        assert_eq!(list["items"][0]["amount_cents"], new_amount, "{who}'s list");
+        let listed = item_with_id(whole(&list), id)
+            .unwrap_or_else(|| panic!("{who}: the updated deal is listed"));
+        assert_eq!(listed["amount_cents"], new_amount, "{who}'s list");
         let (dashboard, cache) = app.get_json(token, DASHBOARD).await;
         assert_eq!(cache, "MISS", "{who}'s dashboard after the write");
         assert_eq!(
@@ -124,7 +137,7 @@ async fn a_reassigned_record_leaves_the_previous_owners_lists_and_joins_the_new_
     let list2 = warm(&app, &rep2, DEALS).await;
     let dash2 = warm(&app, &rep2, DASHBOARD).await;
     let id = ids(&list1)[0];
-    assert!(!ids(&list2).contains(&id));
+    assert!(!ids(whole(&list2)).contains(&id));
 
     let moved = app
         .call(
@@ -138,10 +151,16 @@ async fn a_reassigned_record_leaves_the_previous_owners_lists_and_joins_the_new_
 
     let (after1, cache) = app.get_json(&rep1, DEALS).await;
     assert_eq!(cache, "MISS", "the previous owner's list");
-    assert!(!ids(&after1).contains(&id), "the deal left rep01's list");
+    assert!(
+        !ids(whole(&after1)).contains(&id),
+        "the deal left rep01's list"
+    );
     let (after2, cache) = app.get_json(&rep2, DEALS).await;
     assert_eq!(cache, "MISS", "the new owner's list");
-    assert_eq!(ids(&after2)[0], id, "the deal joined rep02's list");
+    assert!(
+        ids(whole(&after2)).contains(&id),
+        "the deal joined rep02's list"
+    );
     let (dashboard, cache) = app.get_json(&rep2, DASHBOARD).await;
     assert_eq!(cache, "MISS", "the new owner's dashboard");
     assert_ne!(dashboard, dash2);
