@@ -25,6 +25,12 @@ pub trait Resource: Entity + DeserializeOwned {
     fn search_doc(&self) -> Option<SearchDoc> {
         None
     }
+
+    /// Whether this record counts in the revenue reports (only read for
+    /// [`Analytics::OwnerAndRevenue`] entities).
+    fn in_revenue(&self) -> bool {
+        false
+    }
 }
 
 /// Which analytics values the writes of an entity change (see [`crate::groups`]).
@@ -32,9 +38,14 @@ pub trait Resource: Entity + DeserializeOwned {
 pub enum Analytics {
     /// None: analytics never read it.
     Unaffected,
-    /// Those of the record owner's scope (and the admins'): aggregates filter on its `owner_id`.
+    /// The dashboards of the record owner's scope (and the admins'): aggregates filter on its
+    /// `owner_id`. Revenue reports never read it.
     Owner,
-    /// Those of every scope: aggregates of any owner read it (company industries, user names).
+    /// Like [`Analytics::Owner`], and the revenue reports of those scopes when the record counts
+    /// in revenue before or after the write ([`Resource::in_revenue`]: won deals).
+    OwnerAndRevenue,
+    /// Those of every scope: aggregates of any owner join it (company industries, user names).
+    /// A new record is joined by nothing yet, so creating one changes no analytics.
     Everyone,
 }
 
@@ -96,7 +107,7 @@ impl Resource for Contact {
 
 impl Resource for Deal {
     const CASCADES_TO: &'static [&'static str] = &["activities"];
-    const ANALYTICS: Analytics = Analytics::Owner;
+    const ANALYTICS: Analytics = Analytics::OwnerAndRevenue;
     const SEARCH_KIND: Option<DocKind> = Some(DocKind::Deal);
 
     fn search_doc(&self) -> Option<SearchDoc> {
@@ -109,6 +120,10 @@ impl Resource for Deal {
             subtitle: join(&[self.stage.as_str(), &amount, o(&self.close_date)]),
             body: String::new(),
         })
+    }
+
+    fn in_revenue(&self) -> bool {
+        self.stage == crate::store::Stage::Won
     }
 }
 

@@ -40,7 +40,7 @@ async fn dashboard(
     let today = OffsetDateTime::now_utc().date();
     let scope = user.scope();
     let key = format!("dashboard|{today}|{scope}");
-    let deps = groups::analytics_groups(&scope);
+    let deps = groups::dashboard_groups(&scope);
     let vis = user.visibility();
     let store = state.store.clone();
     cached::read(
@@ -72,7 +72,7 @@ async fn revenue(
     })?;
     let scope = user.scope();
     let key = format!("revenue|{by_text}|{scope}");
-    let deps = groups::analytics_groups(&scope);
+    let deps = groups::revenue_groups(&scope);
     let vis = user.visibility();
     let store = state.store.clone();
     cached::read(

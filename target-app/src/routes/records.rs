@@ -14,7 +14,7 @@ use crate::cache::Namespace;
 use crate::cached::{self, Cached, json_text, to_json};
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, QueryPairs};
-use crate::groups::{self, cascade_group, record_group};
+use crate::groups::{self, Change, cascade_group, record_group};
 use crate::resource::Resource;
 use crate::state::AppState;
 use crate::store::{self, Visibility};
@@ -125,7 +125,7 @@ async fn create<E: Resource>(
         .store
         .call(move |conn| store::create::<E>(conn, input, owner, &vis))
         .await?;
-    after_write(&state, &record, None, false).await;
+    after_write(&state, &record, Change::Created).await;
     let mut response = json_text(StatusCode::CREATED, &to_json(&record)?, None);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/{}/{}", E::NAME, record.id())) {
         response.headers_mut().insert(LOCATION, location);
@@ -148,7 +148,7 @@ async fn update<E: Resource>(
         .call(move |conn| store::update_with_previous::<E>(conn, id, patch, &vis))
         .await?
         .ok_or_else(|| not_found::<E>(id))?;
-    after_write(&state, &record, Some(before.owner_id()), false).await;
+    after_write(&state, &record, Change::Updated(Some(&before))).await;
     Ok(json_text(StatusCode::OK, &to_json(&record)?, None))
 }
 
@@ -171,33 +171,36 @@ async fn remove<E: Resource>(
         })
         .await?
         .ok_or_else(|| not_found::<E>(id))?;
-    after_write(&state, &record, None, true).await;
+    after_write(&state, &record, Change::Deleted).await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Makes stale what a write changed (the record, the lists and analytics of its owner's scope and
-/// the admins', cascaded records; see [`groups::write_groups`]) and queues the search index update.
-/// `previous_owner` is the owner before an update. Runs after the database commit, so a read that
-/// follows the response never sees the old value.
-pub async fn after_write<E: Resource>(
-    state: &AppState,
-    record: &E,
-    previous_owner: Option<i64>,
-    deleted: bool,
-) {
-    let groups = groups::write_groups(record, previous_owner, deleted);
+/// the admins', cascaded records; see [`groups::write_groups`]) and queues the search index update
+/// (none when an update left the search document as it was). Runs after the database commit, so a
+/// read that follows the response never sees the old value.
+pub async fn after_write<E: Resource>(state: &AppState, record: &E, change: Change<'_, E>) {
+    let groups = groups::write_groups(record, &change);
     let refs: Vec<&str> = groups.iter().map(String::as_str).collect();
     state.cache.invalidate(&refs).await;
-    if let Some(kind) = E::SEARCH_KIND {
-        let queued = if deleted {
-            state.search.delete(kind, record.id())
-        } else if let Some(doc) = record.search_doc() {
-            state.search.upsert(doc)
-        } else {
-            Ok(())
-        };
-        if let Err(error) = queued {
-            tracing::error!(%error, entity = E::NAME, id = record.id(), "search index update failed");
+    let Some(kind) = E::SEARCH_KIND else {
+        return;
+    };
+    let queued = match change {
+        Change::Deleted => state.search.delete(kind, record.id(), record.owner_id()),
+        Change::Updated(Some(before)) if before.search_doc() == record.search_doc() => Ok(()),
+        Change::Created | Change::Updated(_) => {
+            let previous_owner = match change {
+                Change::Updated(Some(before)) => Some(before.owner_id()),
+                _ => None,
+            };
+            match record.search_doc() {
+                Some(doc) => state.search.upsert(doc, previous_owner),
+                None => Ok(()),
+            }
         }
+    };
+    if let Err(error) = queued {
+        tracing::error!(%error, entity = E::NAME, id = record.id(), "search index update failed");
     }
 }

@@ -10,4 +10,5 @@ mod crud;
 mod leads;
 mod ops;
 mod scoped_invalidation;
+mod scoped_search;
 mod search;

@@ -216,3 +216,118 @@ async fn writes_read_by_every_scope_refresh_every_scope() {
     let (_, cache) = app.get_json(&rep2, "/api/activities?limit=5").await;
     assert_eq!(cache, "MISS", "rep02's activities after a cascading delete");
 }
+
+/// The first deal of `token`'s in `stage`: `(id, amount_cents)`.
+async fn a_deal_in(app: &TestApp, token: &str, stage: &str) -> (i64, i64) {
+    let (page, _) = app
+        .get_json(token, &format!("/api/deals?stage={stage}&limit=1"))
+        .await;
+    let deal = &page["items"][0];
+    let id = deal["id"].as_i64();
+    let amount = deal["amount_cents"].as_i64();
+    id.zip(amount)
+        .unwrap_or_else(|| panic!("a deal in {stage}: {page}"))
+}
+
+async fn patch_amount(app: &TestApp, token: &str, id: i64, amount_cents: i64) {
+    let patched = app
+        .call(
+            Method::PATCH,
+            &format!("/api/deals/{id}"),
+            Some(token),
+            Some(json!({"amount_cents": amount_cents})),
+        )
+        .await;
+    assert_eq!(patched.status(), 200);
+}
+
+#[tokio::test]
+async fn revenue_reports_change_with_won_deals_only() {
+    let app = TestApp::start().await;
+    let rep1 = app.login(REP1).await;
+    const REVENUE: &str = "/api/analytics/revenue?by=owner";
+    let revenue = warm(&app, &rep1, REVENUE).await;
+    warm(&app, &rep1, DASHBOARD).await;
+
+    // An open deal and a new activity are on the dashboard, not in revenue.
+    let (open, amount) = a_deal_in(&app, &rep1, "proposal").await;
+    patch_amount(&app, &rep1, open, amount + 100).await;
+    let (_, cache) = app.get_json(&rep1, DASHBOARD).await;
+    assert_eq!(cache, "MISS", "the dashboard after an open deal's update");
+    let (again, cache) = app.get_json(&rep1, REVENUE).await;
+    assert_eq!(
+        (cache.as_str(), &again),
+        ("HIT", &revenue),
+        "revenue after an open deal's update"
+    );
+    let (contacts, _) = app.get_json(&rep1, "/api/contacts?limit=1").await;
+    let logged = app
+        .call(
+            Method::POST,
+            "/api/activities",
+            Some(&rep1),
+            Some(
+                json!({"kind": "call", "contact_id": contacts["items"][0]["id"], "subject": "hi"}),
+            ),
+        )
+        .await;
+    assert_eq!(logged.status(), 201);
+    let (_, cache) = app.get_json(&rep1, REVENUE).await;
+    assert_eq!(cache, "HIT", "revenue after an activity");
+
+    // A won deal's amount is revenue: the report is loaded again, with the new total.
+    let (won, amount) = a_deal_in(&app, &rep1, "won").await;
+    patch_amount(&app, &rep1, won, amount + 12_345).await;
+    let (after, cache) = app.get_json(&rep1, REVENUE).await;
+    assert_eq!(cache, "MISS", "revenue after a won deal's update");
+    assert_eq!(
+        after["total_amount_cents"].as_i64(),
+        revenue["total_amount_cents"].as_i64().map(|t| t + 12_345),
+        "the new amount is counted"
+    );
+}
+
+#[tokio::test]
+async fn a_lead_conversion_leaves_other_reps_analytics_cached() {
+    let app = TestApp::start().await;
+    let (rep1, rep2) = (app.login(REP1).await, app.login(REP2).await);
+    const INDUSTRY: &str = "/api/analytics/revenue?by=industry";
+    let dash2 = warm(&app, &rep2, DASHBOARD).await;
+    warm(&app, &rep2, INDUSTRY).await;
+    let dash1 = warm(&app, &rep1, DASHBOARD).await;
+
+    let (leads, _) = app
+        .get_json(&rep1, "/api/leads?status=qualified&limit=100")
+        .await;
+    let lead = leads["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|l| l["company_name"].is_string()))
+        .and_then(|l| l["id"].as_i64())
+        .unwrap_or_else(|| panic!("rep01 has a qualified lead with a company name: {leads}"));
+    // A new company and deal: nothing of another rep refers to them.
+    let converted = app
+        .call(
+            Method::POST,
+            &format!("/api/leads/{lead}/convert"),
+            Some(&rep1),
+            Some(json!({"create_company": true, "create_deal": true, "amount_cents": 500_000})),
+        )
+        .await;
+    assert_eq!(converted.status(), 201);
+
+    let (again, cache) = app.get_json(&rep2, DASHBOARD).await;
+    assert_eq!(
+        (cache.as_str(), &again),
+        ("HIT", &dash2),
+        "rep02's dashboard"
+    );
+    let (_, cache) = app.get_json(&rep2, INDUSTRY).await;
+    assert_eq!(cache, "HIT", "rep02's revenue by industry");
+    let (after, cache) = app.get_json(&rep1, DASHBOARD).await;
+    assert_eq!(cache, "MISS", "rep01's dashboard");
+    assert_eq!(
+        after["leads_converted"].as_i64(),
+        dash1["leads_converted"].as_i64().map(|n| n + 1),
+        "rep01's dashboard counts the conversion"
+    );
+}
