@@ -58,10 +58,7 @@ impl CurrentUser {
 
     /// A key part naming what this user can see, for cache keys of lists and aggregates.
     pub fn scope(&self) -> String {
-        match self.visibility() {
-            Visibility::All => "all".to_string(),
-            Visibility::Owner(id) => format!("owner{id}"),
-        }
+        crate::groups::scope_of(&self.visibility())
     }
 
     pub fn require_admin(&self) -> Result<(), AppError> {

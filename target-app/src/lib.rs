@@ -13,6 +13,7 @@ pub mod cli;
 pub mod error;
 pub mod extract;
 pub mod faults;
+pub mod groups;
 pub mod metrics;
 pub mod redis_server;
 pub mod resource;

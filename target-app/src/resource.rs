@@ -12,8 +12,8 @@ pub trait Resource: Entity + DeserializeOwned {
     /// Record groups of *other* entities made stale when one of these is deleted (foreign keys set
     /// to NULL or cascading deletes), e.g. deleting a contact deletes its activities.
     const CASCADES_TO: &'static [&'static str] = &[];
-    /// Whether writes change what the analytics endpoints compute.
-    const AFFECTS_ANALYTICS: bool = false;
+    /// Which analytics values (dashboard, revenue) its writes change.
+    const ANALYTICS: Analytics = Analytics::Unaffected;
     /// Whether only admins may create, change or delete it.
     const ADMIN_WRITES: bool = false;
     /// Whether every signed-in user may read every record (otherwise only owners and admins).
@@ -25,16 +25,28 @@ pub trait Resource: Entity + DeserializeOwned {
     fn search_doc(&self) -> Option<SearchDoc> {
         None
     }
+
+    /// Whether this record counts in the revenue reports (only read for
+    /// [`Analytics::OwnerAndRevenue`] entities).
+    fn in_revenue(&self) -> bool {
+        false
+    }
 }
 
-/// The invalidation group of one record (`contacts:42`).
-pub fn record_group(name: &str, id: i64) -> String {
-    format!("{name}:{id}")
-}
-
-/// The group bumped when records of `name` change because another record was deleted.
-pub fn cascade_group(name: &str) -> String {
-    format!("{name}:cascade")
+/// Which analytics values the writes of an entity change (see [`crate::groups`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Analytics {
+    /// None: analytics never read it.
+    Unaffected,
+    /// The dashboards of the record owner's scope (and the admins'): aggregates filter on its
+    /// `owner_id`. Revenue reports never read it.
+    Owner,
+    /// Like [`Analytics::Owner`], and the revenue reports of those scopes when the record counts
+    /// in revenue before or after the write ([`Resource::in_revenue`]: won deals).
+    OwnerAndRevenue,
+    /// Those of every scope: aggregates of any owner join it (company industries, user names).
+    /// A new record is joined by nothing yet, so creating one changes no analytics.
+    Everyone,
 }
 
 /// An optional text, empty when absent.
@@ -52,13 +64,16 @@ fn join(parts: &[&str]) -> String {
 }
 
 impl Resource for User {
+    // Names appear in the top owners and in revenue by owner.
+    const ANALYTICS: Analytics = Analytics::Everyone;
     const ADMIN_WRITES: bool = true;
     const READABLE_BY_ALL: bool = true;
 }
 
 impl Resource for Company {
     const CASCADES_TO: &'static [&'static str] = &["contacts", "deals"];
-    const AFFECTS_ANALYTICS: bool = true;
+    // Revenue by industry joins the company of deals owned by anyone.
+    const ANALYTICS: Analytics = Analytics::Everyone;
     const SEARCH_KIND: Option<DocKind> = Some(DocKind::Company);
 
     fn search_doc(&self) -> Option<SearchDoc> {
@@ -74,7 +89,8 @@ impl Resource for Company {
 }
 
 impl Resource for Contact {
-    const CASCADES_TO: &'static [&'static str] = &["activities", "deals"];
+    // Activities go with it; deals and converted leads lose it.
+    const CASCADES_TO: &'static [&'static str] = &["activities", "deals", "leads"];
     const SEARCH_KIND: Option<DocKind> = Some(DocKind::Contact);
 
     fn search_doc(&self) -> Option<SearchDoc> {
@@ -91,7 +107,7 @@ impl Resource for Contact {
 
 impl Resource for Deal {
     const CASCADES_TO: &'static [&'static str] = &["activities"];
-    const AFFECTS_ANALYTICS: bool = true;
+    const ANALYTICS: Analytics = Analytics::OwnerAndRevenue;
     const SEARCH_KIND: Option<DocKind> = Some(DocKind::Deal);
 
     fn search_doc(&self) -> Option<SearchDoc> {
@@ -105,10 +121,14 @@ impl Resource for Deal {
             body: String::new(),
         })
     }
+
+    fn in_revenue(&self) -> bool {
+        self.stage == crate::store::Stage::Won
+    }
 }
 
 impl Resource for Lead {
-    const AFFECTS_ANALYTICS: bool = true;
+    const ANALYTICS: Analytics = Analytics::Owner;
     const SEARCH_KIND: Option<DocKind> = Some(DocKind::Lead);
 
     fn search_doc(&self) -> Option<SearchDoc> {
@@ -124,7 +144,7 @@ impl Resource for Lead {
 }
 
 impl Resource for Activity {
-    const AFFECTS_ANALYTICS: bool = true;
+    const ANALYTICS: Analytics = Analytics::Owner;
 }
 
 /// Every searchable record, for (re)building the search index.

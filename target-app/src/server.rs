@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::cache::{Backend, Cache, CacheConfig};
 use crate::faults::{FaultConfig, Faults};
+use crate::groups;
 use crate::metrics::Metrics;
 use crate::redis_server::{self, RedisServer};
 use crate::resource::all_search_docs;
@@ -85,11 +86,14 @@ impl Server {
             metrics,
             faults: Arc::new(Faults::new(config.faults.clone())),
         };
-        // Search results are cached; each index commit makes them stale.
-        let mut commits = search.commits();
+        // Search results are cached; an index commit makes stale those of the scopes that can see
+        // a changed document.
+        let mut commits = search.commit_feed();
         tokio::spawn(async move {
-            while commits.changed().await.is_ok() {
-                cache.invalidate(&["search"]).await;
+            while let Some(changed) = commits.next().await {
+                let stale = groups::search_commit_groups(&changed);
+                let refs: Vec<&str> = stale.iter().map(String::as_str).collect();
+                cache.invalidate(&refs).await;
             }
         });
         let listener = TcpListener::bind(config.addr)

@@ -10,7 +10,7 @@ use crate::cache::Namespace;
 use crate::cached::{self, Cached, to_json};
 use crate::error::AppError;
 use crate::extract::{ApiPath, ApiQuery, QueryPairs};
-use crate::resource::{cascade_group, record_group};
+use crate::groups::{cascade_group, record_group, scoped_group};
 use crate::routes::records::list_key;
 use crate::state::AppState;
 use crate::store::{self, Parent};
@@ -48,8 +48,10 @@ async fn activities_of(
     pairs: Vec<(String, String)>,
 ) -> Result<Cached, AppError> {
     let key = list_key(&format!("{parent_name}/{id}/activities"), &pairs, &user);
+    // Activities of any scope can hang off one parent, but this list shows only the user's.
     let groups = [
         "activities".to_string(),
+        scoped_group("activities", &user.scope()),
         record_group(parent_name, id),
         cascade_group(parent_name),
     ];
@@ -58,7 +60,7 @@ async fn activities_of(
     cached::read(
         &state,
         Namespace::Lists,
-        &[&groups[0], &groups[1], &groups[2]],
+        &[&groups[0], &groups[1], &groups[2], &groups[3]],
         &key,
         move || async move {
             let page = store

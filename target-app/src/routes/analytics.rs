@@ -12,6 +12,7 @@ use crate::cache::Namespace;
 use crate::cached::{self, Cached, to_json};
 use crate::error::AppError;
 use crate::extract::ApiQuery;
+use crate::groups;
 use crate::state::AppState;
 use crate::store::{self, RevenueBy};
 
@@ -37,13 +38,15 @@ async fn dashboard(
     ApiQuery(NoParams {}): ApiQuery<NoParams>,
 ) -> Result<Cached, AppError> {
     let today = OffsetDateTime::now_utc().date();
-    let key = format!("dashboard|{today}|{}", user.scope());
+    let scope = user.scope();
+    let key = format!("dashboard|{today}|{scope}");
+    let deps = groups::dashboard_groups(&scope);
     let vis = user.visibility();
     let store = state.store.clone();
     cached::read(
         &state,
         Namespace::Analytics,
-        &["analytics"],
+        &[&deps[0], &deps[1]],
         &key,
         move || async move {
             let dashboard = store
@@ -67,13 +70,15 @@ async fn revenue(
             format!("`by` must be one of month, owner, industry; got `{by_text}`"),
         )
     })?;
-    let key = format!("revenue|{by_text}|{}", user.scope());
+    let scope = user.scope();
+    let key = format!("revenue|{by_text}|{scope}");
+    let deps = groups::revenue_groups(&scope);
     let vis = user.visibility();
     let store = state.store.clone();
     cached::read(
         &state,
         Namespace::Analytics,
-        &["analytics"],
+        &[&deps[0], &deps[1]],
         &key,
         move || async move {
             let revenue = store

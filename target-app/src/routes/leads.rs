@@ -11,6 +11,7 @@ use crate::auth::CurrentUser;
 use crate::cached::{json_text, to_json};
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiPath};
+use crate::groups::Change;
 use crate::routes::records::after_write;
 use crate::state::AppState;
 use crate::store::{self, ConvertLead};
@@ -31,13 +32,13 @@ async fn convert(
         .call(move |conn| store::convert_lead(conn, id, request, &vis))
         .await?
         .ok_or_else(|| AppError::NotFound(format!("leads {id}")))?;
-    after_write(&state, &conversion.lead, false).await;
-    after_write(&state, &conversion.contact, false).await;
+    after_write(&state, &conversion.lead, Change::Updated(None)).await;
+    after_write(&state, &conversion.contact, Change::Created).await;
     if let Some(company) = &conversion.company {
-        after_write(&state, company, false).await;
+        after_write(&state, company, Change::Created).await;
     }
     if let Some(deal) = &conversion.deal {
-        after_write(&state, deal, false).await;
+        after_write(&state, deal, Change::Created).await;
     }
     Ok(json_text(StatusCode::CREATED, &to_json(&conversion)?, None))
 }

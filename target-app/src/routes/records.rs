@@ -14,7 +14,8 @@ use crate::cache::Namespace;
 use crate::cached::{self, Cached, json_text, to_json};
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, QueryPairs};
-use crate::resource::{Resource, cascade_group, record_group};
+use crate::groups::{self, Change, cascade_group, record_group};
+use crate::resource::Resource;
 use crate::state::AppState;
 use crate::store::{self, Visibility};
 
@@ -98,19 +99,15 @@ async fn list<E: Resource>(
     } else {
         user.visibility()
     };
+    let deps = groups::list_groups::<E>(&user.scope());
+    let deps: Vec<&str> = deps.iter().map(String::as_str).collect();
     let store = state.store.clone();
-    cached::read(
-        &state,
-        Namespace::Lists,
-        &[E::NAME],
-        &key,
-        move || async move {
-            let page = store
-                .call(move |conn| store::list::<E>(conn, &pairs, &vis))
-                .await?;
-            to_json(&page)
-        },
-    )
+    cached::read(&state, Namespace::Lists, &deps, &key, move || async move {
+        let page = store
+            .call(move |conn| store::list::<E>(conn, &pairs, &vis))
+            .await?;
+        to_json(&page)
+    })
     .await
 }
 
@@ -128,7 +125,7 @@ async fn create<E: Resource>(
         .store
         .call(move |conn| store::create::<E>(conn, input, owner, &vis))
         .await?;
-    after_write(&state, &record, false).await;
+    after_write(&state, &record, Change::Created).await;
     let mut response = json_text(StatusCode::CREATED, &to_json(&record)?, None);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/{}/{}", E::NAME, record.id())) {
         response.headers_mut().insert(LOCATION, location);
@@ -146,12 +143,12 @@ async fn update<E: Resource>(
         user.require_admin()?;
     }
     let vis = user.visibility();
-    let record = state
+    let (before, record) = state
         .store
-        .call(move |conn| store::update::<E>(conn, id, patch, &vis))
+        .call(move |conn| store::update_with_previous::<E>(conn, id, patch, &vis))
         .await?
         .ok_or_else(|| not_found::<E>(id))?;
-    after_write(&state, &record, false).await;
+    after_write(&state, &record, Change::Updated(Some(&before))).await;
     Ok(json_text(StatusCode::OK, &to_json(&record)?, None))
 }
 
@@ -174,36 +171,36 @@ async fn remove<E: Resource>(
         })
         .await?
         .ok_or_else(|| not_found::<E>(id))?;
-    after_write(&state, &record, true).await;
+    after_write(&state, &record, Change::Deleted).await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Makes stale what a write changed (the record, its lists, cascaded records, analytics) and
-/// queues the search index update. Runs after the database commit, so a read that follows the
-/// response never sees the old value.
-pub async fn after_write<E: Resource>(state: &AppState, record: &E, deleted: bool) {
-    let mut groups = vec![record_group(E::NAME, record.id()), E::NAME.to_string()];
-    if E::AFFECTS_ANALYTICS {
-        groups.push("analytics".to_string());
-    }
-    if deleted {
-        for other in E::CASCADES_TO {
-            groups.push(cascade_group(other));
-            groups.push(other.to_string());
-        }
-    }
+/// Makes stale what a write changed (the record, the lists and analytics of its owner's scope and
+/// the admins', cascaded records; see [`groups::write_groups`]) and queues the search index update
+/// (none when an update left the search document as it was). Runs after the database commit, so a
+/// read that follows the response never sees the old value.
+pub async fn after_write<E: Resource>(state: &AppState, record: &E, change: Change<'_, E>) {
+    let groups = groups::write_groups(record, &change);
     let refs: Vec<&str> = groups.iter().map(String::as_str).collect();
     state.cache.invalidate(&refs).await;
-    if let Some(kind) = E::SEARCH_KIND {
-        let queued = if deleted {
-            state.search.delete(kind, record.id())
-        } else if let Some(doc) = record.search_doc() {
-            state.search.upsert(doc)
-        } else {
-            Ok(())
-        };
-        if let Err(error) = queued {
-            tracing::error!(%error, entity = E::NAME, id = record.id(), "search index update failed");
+    let Some(kind) = E::SEARCH_KIND else {
+        return;
+    };
+    let queued = match change {
+        Change::Deleted => state.search.delete(kind, record.id(), record.owner_id()),
+        Change::Updated(Some(before)) if before.search_doc() == record.search_doc() => Ok(()),
+        Change::Created | Change::Updated(_) => {
+            let previous_owner = match change {
+                Change::Updated(Some(before)) => Some(before.owner_id()),
+                _ => None,
+            };
+            match record.search_doc() {
+                Some(doc) => state.search.upsert(doc, previous_owner),
+                None => Ok(()),
+            }
         }
+    };
+    if let Err(error) = queued {
+        tracing::error!(%error, entity = E::NAME, id = record.id(), "search index update failed");
     }
 }

@@ -1,6 +1,7 @@
 //! `GET /api/search?q=&type=&limit=` (BM25, typo-tolerant, with counts per type) and
 //! `GET /api/search/suggest?q=&limit=` (autocomplete on word prefixes). Results are cached per query
-//! and per what the user can see, and invalidated whenever the index commits a change.
+//! and per what the user can see, and made stale by index commits that changed documents the user
+//! can see (see [`groups::search_commit_groups`]).
 
 use axum::Router;
 use axum::extract::State;
@@ -12,6 +13,7 @@ use crate::cache::Namespace;
 use crate::cached::{self, Cached, to_json};
 use crate::error::AppError;
 use crate::extract::ApiQuery;
+use crate::groups;
 use crate::search::{DocKind, SearchHit, SearchRequest, Suggestion};
 use crate::state::AppState;
 use crate::store::Visibility;
@@ -113,12 +115,13 @@ async fn search(
         kind.map(|k| k.as_str()).unwrap_or(""),
         user.scope()
     );
+    let deps = groups::search_groups(&user.scope());
     let index = state.search.clone();
     let owner = owner_filter(&user);
     cached::read(
         &state,
         Namespace::Search,
-        &["search"],
+        &[&deps[0], &deps[1]],
         &key,
         move || async move {
             let request = SearchRequest {
@@ -148,12 +151,13 @@ async fn suggest(
     let q = text_param(params.q)?;
     let limit = limit_param(params.limit, 10, 20)?;
     let key = format!("suggest={q}|limit={limit}|{}", user.scope());
+    let deps = groups::search_groups(&user.scope());
     let index = state.search.clone();
     let owner = owner_filter(&user);
     cached::read(
         &state,
         Namespace::Search,
-        &["search"],
+        &[&deps[0], &deps[1]],
         &key,
         move || async move {
             let prefix = q.clone();

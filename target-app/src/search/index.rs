@@ -3,9 +3,10 @@
 //! committer. The API is synchronous (tantivy is); the HTTP layer calls it in `spawn_blocking`.
 
 use std::borrow::Borrow;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use tantivy::collector::FilterCollector;
 use tantivy::directory::MmapDirectory;
@@ -46,14 +47,79 @@ pub(crate) struct Shared {
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
     commits: watch::Sender<u64>,
+    /// Owners of the documents queued in the writer. Changed only while holding the writer, so a
+    /// commit takes exactly the owners of what it commits.
+    queued: Mutex<Owners>,
+    /// Owners of committed, visible changes not yet reported by [`CommitFeed::next`].
+    visible: Mutex<Owners>,
     pub(crate) signal: Arc<Signal>,
+}
+
+/// Whose documents the commits reported by [`CommitFeed::next`] changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// Anyone's: the whole index was rebuilt.
+    Anyone,
+    /// The documents of these owners (possibly none).
+    Owners(BTreeSet<i64>),
+}
+
+/// Commits made visible, from [`SearchIndex::commit_feed`].
+#[derive(Debug)]
+pub struct CommitFeed {
+    ticks: watch::Receiver<u64>,
+    shared: Weak<Shared>,
+}
+
+impl CommitFeed {
+    /// Waits for the next commit and says whose documents changed in every commit made visible
+    /// since the last call; `None` once the index is closed.
+    pub async fn next(&mut self) -> Option<Changed> {
+        self.ticks.changed().await.ok()?;
+        let shared = self.shared.upgrade()?;
+        let Owners { anyone, owners } = std::mem::take(&mut *lock(&shared.visible));
+        Some(if anyone {
+            Changed::Anyone
+        } else {
+            Changed::Owners(owners)
+        })
+    }
+}
+
+/// Whose documents changed: some owners, or anyone's (a rebuild).
+#[derive(Debug, Default)]
+struct Owners {
+    anyone: bool,
+    owners: BTreeSet<i64>,
+}
+
+impl Owners {
+    fn merge(&mut self, other: Owners) {
+        self.anyone |= other.anyone;
+        self.owners.extend(other.owners);
+    }
 }
 
 impl Shared {
     /// Commits what the writer holds, makes it visible to searches, then ticks `commits`.
     pub(crate) fn commit_and_reload(&self) -> Result<(), SearchError> {
-        self.lock_writer().commit()?;
-        self.reader.reload()?;
+        let changed = {
+            let mut writer = self.lock_writer();
+            writer.commit()?;
+            std::mem::take(&mut *lock(&self.queued))
+        };
+        self.publish(changed)
+    }
+
+    /// Reloads the reader, then records `changed` as visible and ticks `commits` (in this order,
+    /// so whoever reacts to the tick finds the changes searchable). When the reload fails the
+    /// owners go back to the queue, for the retried commit to announce.
+    fn publish(&self, changed: Owners) -> Result<(), SearchError> {
+        if let Err(error) = self.reader.reload() {
+            lock(&self.queued).merge(changed);
+            return Err(error.into());
+        }
+        lock(&self.visible).merge(changed);
         self.commits.send_modify(|count| *count += 1);
         Ok(())
     }
@@ -61,12 +127,17 @@ impl Shared {
     fn lock_writer(&self) -> MutexGuard<'_, IndexWriter> {
         // A panic while holding the writer leaves at worst uncommitted documents in it, which the
         // next commit or rebuild handles: keep serving rather than poison every later call.
-        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.writer)
     }
 
     fn key_term(&self, kind: DocKind, id: i64) -> Term {
         Term::from_field_text(self.fields.key, &SearchDoc::key_of(kind, id))
     }
+}
+
+/// Locks `mutex`, also after a panic elsewhere (every value guarded here stays consistent).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl SearchIndex {
@@ -108,6 +179,8 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             reader,
             commits: watch::Sender::new(0),
+            queued: Mutex::default(),
+            visible: Mutex::default(),
             signal: Arc::default(),
         });
         let committer = Committer::spawn(Arc::clone(&shared))
@@ -132,9 +205,12 @@ impl SearchIndex {
         }
         shared.signal.clear_pending();
         writer.commit()?;
+        *lock(&shared.queued) = Owners::default();
         drop(writer);
-        shared.reader.reload()?;
-        shared.commits.send_modify(|commits| *commits += 1);
+        shared.publish(Owners {
+            anyone: true,
+            owners: BTreeSet::new(),
+        })?;
         Ok(count)
     }
 
@@ -143,9 +219,14 @@ impl SearchIndex {
         self.shared.reader.searcher().num_docs()
     }
 
-    /// Adds `doc`, replacing any document with the same kind and id. Searchable after the next
-    /// background commit (well within a second) or [`SearchIndex::flush`].
-    pub fn upsert(&self, doc: impl Borrow<SearchDoc>) -> Result<(), SearchError> {
+    /// Adds `doc`, replacing any document with the same kind and id; `previous_owner` is the
+    /// owner of the replaced document when it may differ (its searches change too). Searchable
+    /// after the next background commit (well within a second) or [`SearchIndex::flush`].
+    pub fn upsert(
+        &self,
+        doc: impl Borrow<SearchDoc>,
+        previous_owner: Option<i64>,
+    ) -> Result<(), SearchError> {
         let doc = doc.borrow();
         let shared = &self.shared;
         let document = schema::to_document(&shared.fields, doc);
@@ -153,23 +234,36 @@ impl SearchIndex {
             let writer = shared.lock_writer();
             writer.delete_term(shared.key_term(doc.kind, doc.id));
             writer.add_document(document)?;
+            let mut queued = lock(&shared.queued);
+            queued.owners.insert(doc.owner_id);
+            queued.owners.extend(previous_owner);
         }
         shared.signal.mark_pending();
         Ok(())
     }
 
-    /// Removes the document of this kind and id (if any), at the next commit.
-    pub fn delete(&self, kind: DocKind, id: i64) -> Result<(), SearchError> {
+    /// Removes the document of this kind and id (if any), owned by `owner_id`, at the next commit.
+    pub fn delete(&self, kind: DocKind, id: i64, owner_id: i64) -> Result<(), SearchError> {
         let shared = &self.shared;
-        shared.lock_writer().delete_term(shared.key_term(kind, id));
+        {
+            let writer = shared.lock_writer();
+            writer.delete_term(shared.key_term(kind, id));
+            lock(&shared.queued).owners.insert(owner_id);
+        }
         shared.signal.mark_pending();
         Ok(())
     }
 
-    /// Ticks (the value counts commits) after each commit + reload, so callers can drop cached
-    /// search results.
-    pub fn commits(&self) -> watch::Receiver<u64> {
-        self.shared.commits.subscribe()
+    /// The feed of the commits made visible from now on, saying whose documents they changed, so
+    /// cached search answers can be dropped. Take one feed per index (feeds share what they
+    /// report). It does not keep the index open.
+    pub fn commit_feed(&self) -> CommitFeed {
+        let mut visible = lock(&self.shared.visible);
+        *visible = Owners::default();
+        CommitFeed {
+            ticks: self.shared.commits.subscribe(),
+            shared: Arc::downgrade(&self.shared),
+        }
     }
 
     /// Commits queued changes now and makes them visible (tests, shutdown).

@@ -25,7 +25,8 @@ pub struct SeedConfig {
     pub deals: u32,
     pub leads: u32,
     pub activities: u32,
-    /// The "today" every generated date is relative to; `None` means the current UTC date.
+    /// The "today" every generated date is relative to; `None` means yesterday (UTC), so that no
+    /// generated moment lies in the future.
     #[serde(deserialize_with = "anchor_date")]
     pub anchor_date: Option<Date>,
 }
@@ -100,10 +101,14 @@ impl SeedConfig {
         Ok(cfg)
     }
 
-    /// The anchor date: the configured one, or today (UTC).
+    /// The anchor date: the configured one, or yesterday (UTC). Generated moments run up to the
+    /// anchor day's office hours, so an anchor of today would put seeded rows in the future until
+    /// the evening: "recently updated" lists would show them above a record changed just now.
     pub fn anchor(&self) -> Date {
-        self.anchor_date
-            .unwrap_or_else(|| time::OffsetDateTime::now_utc().date())
+        self.anchor_date.unwrap_or_else(|| {
+            let today = time::OffsetDateTime::now_utc().date();
+            today.previous_day().unwrap_or(today)
+        })
     }
 }
 

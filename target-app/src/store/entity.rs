@@ -148,6 +148,17 @@ pub fn update<E: Entity>(
     patch: E::Patch,
     vis: &Visibility,
 ) -> Result<Option<E>, StoreError> {
+    Ok(update_with_previous::<E>(conn, id, patch, vis)?.map(|(_, updated)| updated))
+}
+
+/// [`update`], also returning the record as it was before (callers invalidating caches need the
+/// previous owner of a re-assigned record): `(before, after)`.
+pub fn update_with_previous<E: Entity>(
+    conn: &Connection,
+    id: i64,
+    patch: E::Patch,
+    vis: &Visibility,
+) -> Result<Option<(E, E)>, StoreError> {
     let Some(current) = get::<E>(conn, id, vis)? else {
         return Ok(None);
     };
@@ -156,7 +167,7 @@ pub fn update<E: Entity>(
         values.push(("updated_at", timestamps::now().into()));
     }
     if values.is_empty() {
-        return Ok(Some(current));
+        return Ok(Some((current.clone(), current)));
     }
     let assignments: Vec<String> = values.iter().map(|(c, _)| format!("{c} = ?")).collect();
     let sql = format!(
@@ -169,7 +180,7 @@ pub fn update<E: Entity>(
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(params))
         .map_err(conflict_on_duplicate)?;
-    get::<E>(conn, id, &Visibility::All)
+    Ok(get::<E>(conn, id, &Visibility::All)?.map(|updated| (current, updated)))
 }
 
 /// Deletes a visible record; `false` when not visible. Dependent rows follow the schema's foreign

@@ -38,7 +38,9 @@ pub use companies::{Company, CompanyCreate, CompanyPatch};
 pub use contacts::{Contact, ContactCreate, ContactPatch};
 pub use convert::{Conversion, ConvertLead, convert_lead};
 pub use deals::{Deal, DealCreate, DealPatch, Stage};
-pub use entity::{Entity, TableSpec, Values, Visibility, all, create, delete, get, update};
+pub use entity::{
+    Entity, TableSpec, Values, Visibility, all, create, delete, get, update, update_with_previous,
+};
 pub use error::StoreError;
 pub use leads::{Lead, LeadCreate, LeadPatch, LeadSource, LeadStatus};
 pub use list::{

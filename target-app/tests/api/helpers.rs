@@ -169,6 +169,28 @@ impl TestApp {
         (body, cache)
     }
 
+    /// The item with `id` in the list at `path` (a list route with a query and no `limit` or
+    /// `offset`), read page by page with `limit=100`. Tests find records by id this way: sorted
+    /// lists tie (and seeded timestamps run up to the seed's anchor day), so a position is no
+    /// evidence of anything.
+    pub async fn find_listed(&self, token: &str, path: &str, id: i64) -> Option<Value> {
+        let mut offset = 0;
+        // Bounded: the small seed has a few hundred rows per entity.
+        while offset < 10_000 {
+            let (page, _) = self
+                .get_json(token, &format!("{path}&limit=100&offset={offset}"))
+                .await;
+            if let Some(item) = item_with_id(&page, id) {
+                return Some(item.clone());
+            }
+            offset += 100;
+            if page["total"].as_i64().is_none_or(|total| total <= offset) {
+                break;
+            }
+        }
+        None
+    }
+
     /// The value of a Prometheus sample, e.g. `cache_hits_total{namespace="records"}`; 0 when absent.
     pub async fn metric(&self, sample: &str) -> f64 {
         let text = self
@@ -187,6 +209,14 @@ impl TestApp {
             })
             .unwrap_or(0.0)
     }
+}
+
+/// The item with `id` among a list page's `items`.
+pub fn item_with_id(page: &Value, id: i64) -> Option<&Value> {
+    page["items"]
+        .as_array()?
+        .iter()
+        .find(|item| item["id"].as_i64() == Some(id))
 }
 
 pub fn x_cache(response: &Response) -> String {

@@ -9,4 +9,6 @@ mod cache;
 mod crud;
 mod leads;
 mod ops;
+mod scoped_invalidation;
+mod scoped_search;
 mod search;

@@ -333,7 +333,10 @@ fn measure_rebuild_and_search_latency() {
 
     let started = Instant::now();
     index
-        .upsert(doc(DocKind::Company, 99_999, 1, "Zyzzyva Ventures", "", ""))
+        .upsert(
+            doc(DocKind::Company, 99_999, 1, "Zyzzyva Ventures", "", ""),
+            None,
+        )
         .expect("upsert");
     while search(&index, "zyzzyva").total == 0 {
         assert!(

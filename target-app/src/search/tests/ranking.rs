@@ -21,7 +21,7 @@ fn an_exact_name_match_ranks_above_partial_and_body_matches() {
 fn a_title_match_outranks_a_body_only_match() {
     let index = fixture_index();
     index
-        .upsert(doc(Contact, 40, ALICE, "Ursula Engineer", "", ""))
+        .upsert(doc(Contact, 40, ALICE, "Ursula Engineer", "", ""), None)
         .expect("upsert");
     index.flush().expect("flush");
     let results = search(&index, "engineer");
@@ -83,10 +83,10 @@ fn the_exact_spelling_outranks_fuzzy_only_matches() {
     // "smith" is exact for John Smith (and the subtitle of contact 1), one edit from "smiths" and
     // "smyth".
     index
-        .upsert(doc(Contact, 41, ALICE, "Anna Smiths", "", ""))
+        .upsert(doc(Contact, 41, ALICE, "Anna Smiths", "", ""), None)
         .expect("upsert");
     index
-        .upsert(doc(Contact, 42, ALICE, "Omar Smyth", "", ""))
+        .upsert(doc(Contact, 42, ALICE, "Omar Smyth", "", ""), None)
         .expect("upsert");
     index.flush().expect("flush");
     let results = search(&index, "smith");

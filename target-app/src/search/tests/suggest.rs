@@ -73,7 +73,7 @@ fn titles_starting_with_the_prefix_come_first_and_shorter_before_longer() {
 fn duplicate_titles_are_suggested_once() {
     let index = fixture_index();
     index
-        .upsert(doc(Lead, 50, ALICE, "john smith", "converted", ""))
+        .upsert(doc(Lead, 50, ALICE, "john smith", "converted", ""), None)
         .expect("upsert");
     index.flush().expect("flush");
     let found = suggest(&index, "john smith");
