@@ -27,7 +27,8 @@ pub struct RunArgs {
     /// Directory for results.json and latency.hlog [default: reports/<scenario>-<YYYYmmdd-HHMMSS>]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Measured duration, replacing the scenario's (stages are scaled to it), e.g. 30s, 5m.
+    /// Measured duration, replacing the scenario's (stages and the warm-up are scaled to it),
+    /// e.g. 30s, 5m.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<Duration>,
     /// Multiply the scenario's rates, users and connections by this factor, e.g. 0.1 for a tenth

@@ -1,5 +1,6 @@
 //! The command line's overrides of a scenario: `--duration` (the profile is scaled to it, so a
-//! ramp keeps its shape; for a regression scenario it is each trial's duration), `--scale` (rates,
+//! ramp keeps its shape, and the warm-up with it; for a regression scenario it is each trial's
+//! duration), `--scale` (rates,
 //! users and connections multiplied, so any scenario can run lighter or heavier), `--target URL`
 //! (replaces the scenario's target, bundled or not) and the gate's `--trials` / `--alpha`.
 
@@ -19,7 +20,16 @@ pub fn apply(mut plan: Plan, options: &RunOptions) -> Result<Plan, RunError> {
                 "--duration must be greater than zero".into(),
             ));
         }
+        let planned = plan.load.duration();
         scale_duration(&mut plan.load.model, duration);
+        // The warm-up keeps its share of the run: a 1-minute warm-up before 5 measured minutes
+        // becomes 9 s before 45 s, not a minute of warm-up before a short run.
+        if !planned.is_zero() && plan.regression.is_none() {
+            plan.load.warmup = plan
+                .load
+                .warmup
+                .mul_f64(duration.as_secs_f64() / planned.as_secs_f64());
+        }
         if let Some(spec) = &mut plan.regression {
             spec.trial_duration = duration;
         }
@@ -220,6 +230,39 @@ mod tests {
         };
         assert_eq!(stages[0].duration, Duration::from_secs(3));
         assert_eq!(stages[1].duration, Duration::from_secs(9));
+    }
+
+    #[test]
+    fn duration_scales_the_warmup_with_the_stages() {
+        let text = r#"name = "w"
+[target]
+url = "http://127.0.0.1:9"
+[load]
+model = "closed"
+warmup = "1m"
+stages = [{ duration = "5m", users = 20 }]
+[[journeys]]
+name = "j"
+[[journeys.steps]]
+path = "/"
+"#;
+        let plan =
+            crate::scenario::load_bytes(text.as_bytes(), std::path::Path::new("w.toml"), &|_| None)
+                .expect("valid");
+        let options = RunOptions {
+            scenario: "w.toml".into(),
+            out: None,
+            duration: Some(Duration::from_secs(30)),
+            scale: None,
+            quiet: true,
+            target: None,
+            exe: "stampede".into(),
+            gate: Default::default(),
+            segment: None,
+        };
+        let plan = apply(plan, &options).expect("applies");
+        assert_eq!(plan.load.warmup, Duration::from_secs(6));
+        assert_eq!(plan.load.duration(), Duration::from_secs(30));
     }
 
     #[test]
