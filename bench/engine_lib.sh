@@ -10,6 +10,26 @@ die() {
     exit 2
 }
 
+# Dies unless the tools every engine bench runs are installed.
+require_tools() {
+    local tool
+    for tool in wrk jq bc curl /usr/bin/time; do
+        command -v "$tool" >/dev/null || die "$tool is missing (apt-get install wrk jq bc curl time)"
+    done
+}
+
+# Builds bench/engine-server, the helper crates named as arguments (e.g. goose-bare) and stampede
+# in release into $TARGET_DIR; sets STAMPEDE.
+build_release() { # [HELPER...]
+    local crate
+    echo "building engine-server${*:+, $*} and stampede (release)..." >&2
+    for crate in engine-server "$@"; do
+        (cd "$ROOT/bench/$crate" && cargo build --release --quiet) || die "$crate did not build"
+    done
+    (cd "$ROOT" && cargo build --release --quiet -p stampede) || die "stampede did not build"
+    STAMPEDE=$TARGET_DIR/release/stampede
+}
+
 # Starts bench/engine-server on a free port; sets URL and SERVER_PID.
 start_server() {
     local log=$WORK/server.out

@@ -25,18 +25,13 @@ trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EX
 # shellcheck source=bench/engine_lib.sh
 source "$ROOT/bench/engine_lib.sh"
 
-for tool in wrk jq bc curl /usr/bin/time; do
-    command -v "$tool" >/dev/null || die "$tool is missing (apt-get install wrk jq bc curl time)"
-done
+require_tools
 for n in "$ROUNDS" "$DURATION" "$CONNECTIONS"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || die "ROUNDS, DURATION and CONNECTIONS are whole numbers >= 1, got '$n'"
 done
 [[ $FRACTION =~ ^(0?\.[0-9]+|1(\.0*)?)$ ]] || die "FRACTION is a number in (0, 1], got '$FRACTION'"
 
-echo "building the server and stampede (release)..." >&2
-(cd "$ROOT/bench/engine-server" && cargo build --release --quiet) || die "engine-server did not build"
-(cd "$ROOT" && cargo build --release --quiet -p stampede) || die "stampede did not build"
-STAMPEDE=$TARGET_DIR/release/stampede
+build_release
 
 start_server
 echo "server $URL; $ROUNDS round(s) of ${DURATION}s, $CONNECTIONS connections; open model at $FRACTION of wrk" >&2

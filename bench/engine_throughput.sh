@@ -36,9 +36,7 @@ trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EX
 # shellcheck source=bench/engine_lib.sh
 source "$ROOT/bench/engine_lib.sh"
 
-for tool in wrk jq bc curl /usr/bin/time; do
-    command -v "$tool" >/dev/null || die "$tool is missing (apt-get install wrk jq bc curl time)"
-done
+require_tools
 for n in "$ROUNDS" "$DURATION" "$CONNECTIONS" "$LONG_DURATION"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || die "ROUNDS, DURATION, CONNECTIONS and LONG_DURATION are whole numbers >= 1, got '$n'"
 done
@@ -49,11 +47,7 @@ if [ ! -x "$OHA" ]; then
     cargo install oha --locked --quiet || die "cargo install oha failed"
 fi
 
-echo "building the server, goose-bare and stampede (release)..." >&2
-(cd "$ROOT/bench/engine-server" && cargo build --release --quiet) || die "engine-server did not build"
-(cd "$ROOT/bench/goose-bare" && cargo build --release --quiet) || die "goose-bare did not build"
-(cd "$ROOT" && cargo build --release --quiet -p stampede) || die "stampede did not build"
-STAMPEDE=$TARGET_DIR/release/stampede
+build_release goose-bare
 
 start_server
 echo "server $URL; $ROUNDS round(s) of ${DURATION}s, $CONNECTIONS connections/users" >&2

@@ -97,6 +97,23 @@ impl Conn {
     pub fn new() -> Self {
         Conn::default()
     }
+
+    /// Whether the connection is open, to `authority`.
+    fn is_open_to(&self, authority: &Authority) -> bool {
+        self.authority.as_ref() == Some(authority)
+            && self.sender.as_ref().is_some_and(|s| !s.is_closed())
+    }
+
+    /// Makes a new connection to `authority` this slot's.
+    fn attach(
+        &mut self,
+        (sender, driver): (http1::SendRequest<Body>, Driver),
+        authority: Authority,
+    ) {
+        self.sender = Some(sender);
+        self.driver = Some(Box::pin(driver));
+        self.authority = Some(authority);
+    }
 }
 
 impl HttpClient {
@@ -213,13 +230,8 @@ impl HttpClient {
         // sent, so retrying it sends nothing twice.
         let mut fresh = false;
         loop {
-            if conn.authority.as_ref() != Some(&authority)
-                || conn.sender.as_ref().is_none_or(|s| s.is_closed())
-            {
-                let (sender, driver) = self.connect(&uri).await?;
-                conn.sender = Some(sender);
-                conn.driver = Some(Box::pin(driver));
-                conn.authority = Some(authority.clone());
+            if !conn.is_open_to(&authority) {
+                conn.attach(self.connect(&uri).await?, authority.clone());
                 fresh = true;
             }
             let Conn {
@@ -267,20 +279,16 @@ impl HttpClient {
     /// Connects `conn` to `base` now (when it is not connected there already), so that its first
     /// request does not pay for the connection.
     pub async fn open(&self, conn: &mut Conn, base: &BaseUrl) -> Result<(), ClientError> {
-        if conn.authority.as_ref() == Some(&base.authority)
-            && conn.sender.as_ref().is_some_and(|s| !s.is_closed())
-        {
+        if conn.is_open_to(&base.authority) {
             return Ok(());
         }
         let uri = base
             .uri(format!("{}/", base.prefix))
             .map_err(|e| ClientError::new(ErrorKind::Other, e.to_string()))?;
-        let (sender, driver) = tokio::time::timeout(self.timeout, self.connect(&uri))
+        let opened = tokio::time::timeout(self.timeout, self.connect(&uri))
             .await
             .unwrap_or_else(|_| Err(self.timed_out()))?;
-        conn.sender = Some(sender);
-        conn.driver = Some(Box::pin(driver));
-        conn.authority = Some(base.authority.clone());
+        conn.attach(opened, base.authority.clone());
         Ok(())
     }
 
