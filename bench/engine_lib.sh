@@ -106,6 +106,17 @@ EOF
     echo "$file"
 }
 
+# The open model's [load] lines at RATE (requests/s): `connections` from OPEN_CONNECTIONS, by default
+# CONNECTIONS (the same fixed set wrk and oha get), or none with OPEN_CONNECTIONS=auto.
+open_load() { # RATE
+    local conns=${OPEN_CONNECTIONS:-$CONNECTIONS}
+    if [ "$conns" = auto ]; then
+        echo "rate = \"$1/s\""
+    else
+        printf 'rate = "%s/s"\nconnections = %s' "$1" "$conns"
+    fi
+}
+
 # Runs `stampede run` on the scenario; sets RESULTS and the common figures from its results.json
 # (requests/s = totals.requests / duration_secs). A run marked invalid (exit 3, e.g. a saturated
 # generator) is still measured; the caller prints its outcome.

@@ -2,13 +2,15 @@
 # The open model's speed, on its own (issue 3: "the open model at 80% of wrk's maximum with under
 # 1% dropped"): ROUNDS rounds, each runs back to back against the minimal server of
 # bench/engine-server: wrk -t2 -cN (the maximum), Stampede's throughput model (N connections), and
-# Stampede's open model at FRACTION (default 0.8) of that round's wrk rate; prints requests/s,
+# Stampede's open model at FRACTION (default 0.8) of that round's wrk rate on N connections
+# (OPEN_CONNECTIONS=auto: as many as it opens on demand); prints requests/s,
 # ratios to wrk, CPU per request, peak RSS, and the open model's dropped starts and schedule lag
 # p99. Faster to iterate on than the whole bench/engine_throughput.sh (which ends with one open
 # run); same helpers (bench/engine_lib.sh).
 #
 # Usage: bench/engine_open.sh [ROUNDS [DURATION [CONNECTIONS]]]   (defaults 3, 10, 64)
 #        FRACTION=0.9 bench/engine_open.sh
+#        OPEN_CONNECTIONS=auto bench/engine_open.sh
 # Needs wrk, jq, bc, curl, /usr/bin/time. A benchmark, run by hand on a quiet machine.
 set -euo pipefail
 
@@ -49,7 +51,7 @@ for round in $(seq "$ROUNDS"); do
     thr_r+=("$LAST_RATIO")
 
     rate=$(echo "$base * $FRACTION / 1" | bc)
-    OPEN=$(write_scenario open "rate = \"$rate/s\"" "$DURATION")
+    OPEN=$(write_scenario open "$(open_load "$rate")" "$DURATION")
     run_stampede "$OPEN"
     row "round $round" "open $rate/s" "$base"
     open_r+=("$LAST_RATIO")

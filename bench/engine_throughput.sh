@@ -5,8 +5,9 @@
 #   closed model (N users, no think time) and bare goose (bench/goose-bare: N users, one GET /),
 # and prints each one's requests/s, its ratio to wrk's in the same round, CPU per request (user+sys
 # from /usr/bin/time / requests) and peak RSS; at the end the median ratios. Then:
-#   2. the open model at a fixed rate of 80% of wrk's median requests/s: dropped starts (% of
-#      scheduled) and the schedule lag p99, from its results.json;
+#   2. the open model at a fixed rate of 80% of wrk's median requests/s on N connections (like
+#      wrk2 -cN or oha -c N -q RATE; OPEN_CONNECTIONS=auto lets it open connections as it needs
+#      them): dropped starts (% of scheduled) and the schedule lag p99, from its results.json;
 #   3. with LONG=1, a LONG_DURATION (5 min) throughput-model run's peak RSS beside oha's.
 # Stampede runs through the real CLI (`stampede run SCENARIO --target URL --out DIR --quiet`) on
 # scenarios this script writes; its requests/s is results.json's totals.requests / duration_secs.
@@ -94,7 +95,7 @@ printf '%-28s %6.3f  (target >= 0.9: within 10%% of bare goose)\n' "closed model
 
 echo "-- open model at 80% of wrk's median"
 rate=$(echo "$(median "${wrk_rps[@]}") * 0.8 / 1" | bc)
-OPEN=$(write_scenario open "rate = \"$rate/s\"" "$DURATION")
+OPEN=$(write_scenario open "$(open_load "$rate")" "$DURATION")
 run_stampede "$OPEN"
 row "open" "$rate/s" "$(median "${wrk_rps[@]}")"
 jq -r '.generator | "open     dropped \(.dropped) of \(.scheduled) scheduled starts = \(if .scheduled > 0 then (.dropped * 10000 / .scheduled | round / 100) else 0 end)% (target < 1%); schedule lag p99 \(.schedule_lag.p99_us // "n/a") µs"' "$RESULTS"

@@ -1,49 +1,40 @@
-//! The fast HTTP client every engine sends through: HTTP/1.1 with keep-alive on hyper, https via
-//! rustls (aws-lc-rs; the platform's trust store, or the scenario's CA file, see [`super::tls`]), one deadline per request covering connect, send
-//! and the whole body.
+//! The HTTP client every engine sends through: HTTP/1.1 with keep-alive on a connection per user
+//! or worker ([`Conn`], spoken by [`super::h1`]), https via rustls (aws-lc-rs; the platform's
+//! trust store, or the scenario's CA file, see [`super::tls`]), one deadline per request
+//! covering connect, send and the whole body.
 //!
-//! Two ways to send, same semantics:
-//! - through a shared pool (hyper-util's client, sized for the load): for the open model, where
-//!   arrivals come and go and any idle connection will do;
-//! - on a [`Conn`] owned by one virtual user or worker: no pool lock and no checkout per request,
-//!   which is what lets the throughput model keep up with wrk (a pooled hyper client loop reaches
-//!   about 0.8× wrk on this machine, see `/work/shared/REFERENCE.md`).
+//! There is no shared pool: a virtual user, a throughput worker or an open-model worker each
+//! send on a connection of their own, as a browser or a wrk connection does, with no lock and no
+//! checkout per request (a pooled hyper client loop reaches about 0.8× wrk on this machine, see
+//! `/work/shared/REFERENCE.md`; this client, about 1.0×, see `bench/README.md`).
 //!
 //! Failures come back as [`ClientError`] with the recorder's [`ErrorKind`] already chosen, so the
 //! caller only records them. Messages never contain the request (URL, headers or body): they can
 //! carry secrets.
 
-use std::error::Error as StdError;
-use std::pin::Pin;
-use std::task::Poll;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderMap, HeaderValue, Request, Uri};
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1;
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder, MaybeHttpsStream};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use http_body_util::Full;
+use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
-use tower_service::Service;
+use tokio_rustls::TlsConnector;
 
 use super::context::EngineError;
+use super::h1::{H1, Stream, encode_request};
 use crate::results::schema::ErrorKind;
 use crate::scenario::plan::TlsTrust;
 
 /// The request body type sent by the engine.
 pub type Body = Full<Bytes>;
 
-type Connector = HttpsConnector<HttpConnector>;
-
-/// A cheaply cloneable HTTP client (an `Arc` inside hyper's client and connector).
+/// A cheaply cloneable HTTP client: the request deadline and the TLS settings.
 #[derive(Clone)]
 pub struct HttpClient {
-    pooled: Client<Connector, Body>,
-    connector: Connector,
+    tls: TlsConnector,
     timeout: Duration,
 }
 
@@ -75,21 +66,16 @@ impl ClientError {
     }
 }
 
-type Driver = http1::Connection<MaybeHttpsStream<TokioIo<TcpStream>>, Body>;
-
 /// A connection owned by one user or worker, opened on first use and reopened when the server
-/// closes it. Keeping one per user is what a browser or a wrk connection does.
-///
-/// Its hyper connection driver is polled by the request itself rather than by a task of its own:
-/// one task wake-up per response instead of two hand-overs between tasks, which is most of the
-/// difference to wrk on a small machine. Between requests nothing polls it; a connection the
-/// server closed meanwhile is noticed (and replaced) at the next send.
+/// closes it. Between requests nothing polls it; a connection the server closed meanwhile is
+/// noticed (and replaced) at the next send.
 #[derive(Default)]
 pub struct Conn {
-    sender: Option<http1::SendRequest<Body>>,
-    driver: Option<Pin<Box<Driver>>>,
+    h1: Option<H1>,
     /// The authority the open connection goes to; a request elsewhere opens a new one.
     authority: Option<Authority>,
+    /// The encoded request, reused from one request to the next.
+    out: Vec<u8>,
 }
 
 impl Conn {
@@ -101,47 +87,24 @@ impl Conn {
     /// Whether the connection is open, to `authority`.
     fn is_open_to(&self, authority: &Authority) -> bool {
         self.authority.as_ref() == Some(authority)
-            && self.sender.as_ref().is_some_and(|s| !s.is_closed())
+            && self.h1.as_ref().is_some_and(|h1| !h1.peer_closed())
     }
 
     /// Makes a new connection to `authority` this slot's.
-    fn attach(
-        &mut self,
-        (sender, driver): (http1::SendRequest<Body>, Driver),
-        authority: Authority,
-    ) {
-        self.sender = Some(sender);
-        self.driver = Some(Box::pin(driver));
+    fn attach(&mut self, h1: H1, authority: Authority) {
+        self.h1 = Some(h1);
         self.authority = Some(authority);
     }
 }
 
 impl HttpClient {
-    /// A client whose shared pool keeps up to `pool_size` idle connections per host, with
-    /// `timeout` per request (connect + send + whole body), trusting https targets as `trust` says.
-    pub fn new(
-        timeout: Duration,
-        pool_size: usize,
-        trust: &TlsTrust,
-    ) -> Result<HttpClient, EngineError> {
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(timeout));
-        let builder = match super::tls::client_config(trust)? {
-            Some(config) => HttpsConnectorBuilder::new().with_tls_config(config),
-            None => HttpsConnectorBuilder::new()
-                .with_provider_and_platform_verifier(rustls::crypto::aws_lc_rs::default_provider())
-                .map_err(|e| EngineError::Tls(e.to_string()))?,
-        };
-        let connector = builder.https_or_http().enable_http1().wrap_connector(http);
-        let pooled = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(pool_size.max(1))
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector.clone());
+    /// A client with `timeout` per request (connect + send + whole body), trusting https targets
+    /// as `trust` says.
+    pub fn new(timeout: Duration, trust: &TlsTrust) -> Result<HttpClient, EngineError> {
+        let mut config = super::tls::connector_config(trust)?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(HttpClient {
-            pooled,
-            connector,
+            tls: TlsConnector::from(Arc::new(config)),
             timeout,
         })
     }
@@ -151,29 +114,21 @@ impl HttpClient {
         self.timeout
     }
 
-    /// Sends `req` (absolute URI) and reads the whole response, on `conn` when given, else through
-    /// the shared pool. The body is kept only when `keep_body` is set (checks or extraction need it).
+    /// Sends `req` (absolute URI) on `conn` and reads the whole response. The body is kept only
+    /// when `keep_body` is set (checks or extraction need it).
     pub async fn send(
         &self,
-        conn: Option<&mut Conn>,
+        conn: &mut Conn,
         req: Request<Body>,
         keep_body: bool,
     ) -> Result<Response, ClientError> {
-        match conn {
-            Some(conn) => {
-                match tokio::time::timeout(self.timeout, self.send_on(conn, req, keep_body)).await {
-                    Ok(result) => result,
-                    Err(_) => {
-                        // The connection is mid-request: never reuse it.
-                        conn.sender = None;
-                        conn.driver = None;
-                        Err(self.timed_out())
-                    }
-                }
+        match tokio::time::timeout(self.timeout, self.send_on(conn, req, keep_body)).await {
+            Ok(result) => result,
+            Err(_) => {
+                // The connection is mid-request: never reuse it.
+                conn.h1 = None;
+                Err(self.timed_out())
             }
-            None => tokio::time::timeout(self.timeout, self.send_pooled(req, keep_body))
-                .await
-                .unwrap_or_else(|_| Err(self.timed_out())),
         }
     }
 
@@ -187,89 +142,54 @@ impl HttpClient {
         )
     }
 
-    async fn send_pooled(
-        &self,
-        req: Request<Body>,
-        keep_body: bool,
-    ) -> Result<Response, ClientError> {
-        let resp = self.pooled.request(req).await.map_err(|e| {
-            let kind = if e.is_connect() {
-                ErrorKind::Connect
-            } else {
-                ErrorKind::Other
-            };
-            ClientError::new(kind, chain(&e))
-        })?;
-        read_response(resp, keep_body).await
-    }
-
     async fn send_on(
         &self,
         conn: &mut Conn,
-        mut req: Request<Body>,
+        req: Request<Body>,
         keep_body: bool,
     ) -> Result<Response, ClientError> {
-        let uri = req.uri().clone();
-        let authority = uri
+        let (parts, body) = req.into_parts();
+        let authority = parts
+            .uri
             .authority()
             .cloned()
             .ok_or_else(|| ClientError::new(ErrorKind::Other, "request URI has no host"))?;
-        if !req.headers().contains_key(http::header::HOST) {
-            let host = HeaderValue::from_str(authority.as_str())
-                .map_err(|_| ClientError::new(ErrorKind::Other, "bad host"))?;
-            req.headers_mut().insert(http::header::HOST, host);
-        }
-        // A connection sends origin-form: the path and query only.
-        *req.uri_mut() = Uri::from(
-            uri.path_and_query()
-                .cloned()
-                .unwrap_or_else(|| PathAndQuery::from_static("/")),
+        let host = HeaderValue::from_str(authority.as_str())
+            .map_err(|_| ClientError::new(ErrorKind::Other, "bad host"))?;
+        encode_request(
+            &mut conn.out,
+            &parts,
+            &host,
+            &body.into_inner().unwrap_or_default(),
         );
         // One retry on a fresh connection when the old one turned out closed before the request
-        // was written (a keep-alive connection the server just dropped): that request was never
+        // reached it (a keep-alive connection the server just dropped): that request was never
         // sent, so retrying it sends nothing twice.
         let mut fresh = false;
         loop {
             if !conn.is_open_to(&authority) {
-                conn.attach(self.connect(&uri).await?, authority.clone());
+                conn.attach(self.connect(&parts.uri).await?, authority.clone());
                 fresh = true;
             }
-            let Conn {
-                sender: Some(sender),
-                driver,
-                ..
-            } = conn
-            else {
+            let Some(h1) = conn.h1.as_mut() else {
                 continue;
             };
-            if drive(driver, sender.ready()).await.is_err() {
-                conn.sender = None;
-                conn.driver = None;
-                if fresh {
-                    return Err(ClientError::new(
-                        ErrorKind::Other,
-                        "connection closed before the request was sent",
-                    ));
-                }
-                continue;
-            }
-            match drive(driver, sender.try_send_request(req)).await {
-                Ok(resp) => {
-                    let result = drive(driver, read_response(resp, keep_body)).await;
-                    if result.is_err() {
-                        conn.sender = None;
-                        conn.driver = None;
+            match h1.send(&conn.out, &parts.method, keep_body).await {
+                Ok(head) => {
+                    if !head.reusable {
+                        conn.h1 = None;
                     }
-                    return result;
+                    return Ok(Response {
+                        status: head.status,
+                        headers: head.headers,
+                        body: head.body,
+                        bytes_in: head.bytes_in,
+                    });
                 }
-                Err(mut e) => {
-                    conn.sender = None;
-                    conn.driver = None;
-                    match e.take_message() {
-                        Some(back) if !fresh => req = back,
-                        _ => {
-                            return Err(ClientError::new(ErrorKind::Other, chain(&e.into_error())));
-                        }
+                Err(failure) => {
+                    conn.h1 = None;
+                    if failure.written || fresh {
+                        return Err(ClientError::new(ErrorKind::Other, failure.message));
                     }
                 }
             }
@@ -292,41 +212,35 @@ impl HttpClient {
         Ok(())
     }
 
-    async fn connect(&self, uri: &Uri) -> Result<(http1::SendRequest<Body>, Driver), ClientError> {
-        let mut connector = self.connector.clone();
-        std::future::poll_fn(|cx| connector.poll_ready(cx))
+    /// A new connection to the host of `uri` (TLS for https).
+    async fn connect(&self, uri: &Uri) -> Result<H1, ClientError> {
+        let refused = |what: &str, e: &dyn std::fmt::Display| {
+            ClientError::new(ErrorKind::Connect, format!("{what}: {e}"))
+        };
+        let host = uri.host().unwrap_or_default();
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let https = uri.scheme() == Some(&Scheme::HTTPS);
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let tcp = TcpStream::connect((host, port))
             .await
-            .map_err(|e| ClientError::new(ErrorKind::Connect, chain(&*e)))?;
-        let io = connector
-            .call(uri.clone())
-            .await
-            .map_err(|e| ClientError::new(ErrorKind::Connect, chain(&*e)))?;
-        http1::handshake(io)
-            .await
-            .map_err(|e| ClientError::new(ErrorKind::Connect, chain(&e)))
-    }
-}
-
-/// Polls `fut` to completion while also driving the connection `driver` (when it ends, it is
-/// dropped and `fut` sees the connection closed).
-async fn drive<F: Future>(driver: &mut Option<Pin<Box<Driver>>>, fut: F) -> F::Output {
-    let mut fut = std::pin::pin!(fut);
-    std::future::poll_fn(move |cx| {
-        loop {
-            if let Poll::Ready(out) = fut.as_mut().poll(cx) {
-                return Poll::Ready(out);
-            }
-            let ended = match driver.as_mut() {
-                Some(d) => d.as_mut().poll(cx).is_ready(),
-                None => false,
-            };
-            if !ended {
-                return Poll::Pending;
-            }
-            *driver = None;
+            .map_err(|e| refused("tcp connect error", &e))?;
+        tcp.set_nodelay(true)
+            .map_err(|e| refused("tcp connect error", &e))?;
+        if !https {
+            return Ok(H1::new(Stream::Plain(tcp)));
         }
-    })
-    .await
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|e| refused("not a name a TLS certificate can be checked against", &e))?;
+        let tls = self
+            .tls
+            .connect(name, tcp)
+            .await
+            .map_err(|e| refused("TLS handshake failed", &e))?;
+        Ok(H1::new(Stream::Tls(Box::new(tls))))
+    }
 }
 
 /// Splits a base URL into what requests are built from.
@@ -377,52 +291,4 @@ impl BaseUrl {
         HeaderValue::from_str(self.authority.as_str())
             .expect("an authority is a valid header value")
     }
-}
-
-async fn read_response(
-    resp: hyper::Response<hyper::body::Incoming>,
-    keep_body: bool,
-) -> Result<Response, ClientError> {
-    let (parts, mut body) = resp.into_parts();
-    let read_err = |e: hyper::Error| {
-        ClientError::new(
-            ErrorKind::Other,
-            format!("reading the response body: {}", chain(&e)),
-        )
-    };
-    let (body, bytes_in) = if keep_body {
-        let bytes = body.collect().await.map_err(read_err)?.to_bytes();
-        let n = bytes.len() as u64;
-        (bytes, n)
-    } else {
-        let mut n = 0u64;
-        while let Some(frame) = body.frame().await {
-            if let Some(data) = frame.map_err(read_err)?.data_ref() {
-                n += data.len() as u64;
-            }
-        }
-        (Bytes::new(), n)
-    };
-    Ok(Response {
-        status: parts.status.as_u16(),
-        headers: parts.headers,
-        body,
-        bytes_in,
-    })
-}
-
-/// An error and its causes on one line ("client error (Connect): tcp connect error: Connection
-/// refused (os error 111)").
-fn chain(e: &(dyn StdError + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }

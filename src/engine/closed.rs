@@ -64,13 +64,7 @@ pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineErro
         );
     }
 
-    let most_users = stages
-        .iter()
-        .map(|s| s.start_users.max(s.end_users))
-        .max()
-        .unwrap_or(1)
-        .max(1) as usize;
-    let client = HttpClient::new(ctx.plan.target.timeout, most_users, &ctx.plan.target.tls)?;
+    let client = HttpClient::new(ctx.plan.target.timeout, &ctx.plan.target.tls)?;
     let endpoints: Vec<(String, String)> = ctx
         .plan
         .endpoints()

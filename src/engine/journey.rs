@@ -18,7 +18,6 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
 use super::client::{BaseUrl, Conn, HttpClient};
-use super::conns::{ConnSet, UserConn};
 use super::context::EngineError;
 use super::step::{CacheReader, PreparedStep, SampleSink};
 use crate::scenario::Plan;
@@ -56,25 +55,18 @@ pub struct UserState {
     pub index: u64,
     scope: UserScope,
     rng: StdRng,
-    /// Where this user's requests go (the shared pool unless told otherwise).
-    conn: UserConn,
+    /// The user's own connection: every request of the user goes on it.
+    conn: Conn,
 }
 
 impl UserState {
-    /// Gives this user its own keep-alive connection instead of the shared pool.
-    pub fn with_own_connection(mut self) -> Self {
-        self.conn = UserConn::Own(Conn::new());
-        self
-    }
-
-    /// Makes this user lease a connection of `set` for each request (the open model's lanes).
-    pub fn with_conn_set(mut self, set: Arc<ConnSet>) -> Self {
-        self.conn = UserConn::Set(set);
-        self
+    /// The user's connection (e.g. to open it before the load).
+    pub fn conn_mut(&mut self) -> &mut Conn {
+        &mut self.conn
     }
 
     /// Makes this user a new one, numbered `index`: what it extracted and its feeder rows are
-    /// forgotten; its random generator and connection source are kept. The open model's workers
+    /// forgotten; its random generator and connection are kept. The open model's workers
     /// start each arrival this way instead of building a user per arrival.
     pub fn restart(&mut self, index: u64) {
         self.index = index;
@@ -267,7 +259,7 @@ impl JourneyRunner {
                 rows: vec![None; self.feeders.len()],
             },
             rng: StdRng::from_rng(&mut rand::rng()),
-            conn: UserConn::Pooled,
+            conn: Conn::new(),
         }
     }
 

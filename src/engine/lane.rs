@@ -48,12 +48,10 @@ pub(crate) async fn prepare(
     ),
     super::context::EngineError,
 > {
-    // Every request of these models goes on a user's own or leased connection: the shared pool
-    // is not used.
-    let client = super::client::HttpClient::new(ctx.plan.target.timeout, 1, &ctx.plan.target.tls)?;
+    let client = super::client::HttpClient::new(ctx.plan.target.timeout, &ctx.plan.target.tls)?;
     let runner = super::journey::JourneyRunner::new(ctx.plan.clone(), client, &ctx.base_url)?;
     let mut warnings = Vec::new();
-    let mut setup_user = runner.user(0).with_own_connection();
+    let mut setup_user = runner.user(0);
     let mut rec = ctx.recorder.local();
     let report = tokio::select! {
         r = runner.run_setup(&mut setup_user, &mut rec) => r,

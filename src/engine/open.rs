@@ -6,12 +6,14 @@
 //!   intended times. Nothing crosses threads per arrival: no channel, no shared lock, no shared
 //!   connection pool, which is what lets the open model keep up with the throughput model.
 //! - An arrival is queued in its lane and run by one of the lane's workers: long-lived journey
-//!   runners, added when every worker is busy, each restarting its user for every arrival. No
-//!   future and no user is built per arrival (that alone cost as much as the request itself).
-//! - At most `max_in_flight` iterations run at once (split evenly over the lanes); a start that
-//!   finds its lane's share reached is not issued and is counted as *dropped*.
-//! - Requests lease a connection of their lane's [`ConnSet`]: it grows while the target answers
-//!   and makes arrivals queue for a connection while the target is stalled (see `gate`).
+//!   runners, each with a connection of its own, restarting its user for every arrival. No future
+//!   and no user is built per arrival (that alone cost as much as the request itself), and no
+//!   connection is leased per request. The lane's [`Crew`] says how many workers there are: the
+//!   scenario's `connections`, opened before the load, or as many as the target needs while it
+//!   answers (arrivals queue for a worker while it is stalled).
+//! - At most `max_in_flight` iterations are queued or running at once (split evenly over the
+//!   lanes); a start that finds its lane's share reached is not issued and is counted as
+//!   *dropped*.
 //! - Every scheduled start's lag (actual dispatch − intended start) goes to the recorder; the first
 //!   request of an iteration is timed from its intended start (`latency_us`) and from its actual
 //!   send (`send_latency_us`); later steps of the iteration from their send.
@@ -32,8 +34,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::alarm::Alarm;
-use super::conns::ConnSet;
 use super::context::{EngineContext, EngineError, EngineSummary};
+use super::crew::{Crew, Hire};
 use super::journey::{JourneyRunner, Variables};
 use super::lane::{LaneSink, lane_count, on_own_thread, prepare};
 use super::pacer::Pacer;
@@ -43,8 +45,8 @@ use crate::scenario::plan::LoadModel;
 /// Arrivals a lane starts in one pass before it lets its iterations (and a Ctrl-C) in.
 const BURST: u32 = 256;
 
-/// Connections a lane opens before its first arrival: enough for what the starting rate sends
-/// in this long (e.g. 20 at 5,000/s per lane).
+/// Without `connections`, workers a lane hires (and connects) before its first arrival: enough for
+/// what the starting rate sends in this long (e.g. 20 at 5,000/s per lane).
 const PREFILL_FOR: Duration = Duration::from_millis(4);
 
 /// The alarm wakes a lane at most this often. Below that rate (per lane) every arrival goes out
@@ -104,6 +106,15 @@ impl ArrivalQueue {
         self.ready.notify_one();
     }
 
+    /// Arrivals waiting, and the intended start of the oldest.
+    fn waiting(&self) -> (usize, Option<Instant>) {
+        let items = self
+            .items
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (items.len(), items.front().map(|a| a.intended))
+    }
+
     /// The next arrival, waiting for one.
     async fn next(&self) -> Arrival {
         loop {
@@ -133,6 +144,7 @@ pub async fn run_open(ctx: &EngineContext) -> Result<EngineSummary, EngineError>
     let LoadModel::Open {
         stages,
         max_in_flight,
+        connections,
     } = &ctx.plan.load.model
     else {
         return Err(EngineError::WrongModel {
@@ -159,6 +171,7 @@ pub async fn run_open(ctx: &EngineContext) -> Result<EngineSummary, EngineError>
 
     let n_lanes = lane_count() as u64;
     let caps = split(u64::from(*max_in_flight).max(1), n_lanes);
+    let crews = connections.map(|c| split(u64::from(c), n_lanes));
     let lanes: Vec<_> = caps
         .into_iter()
         .enumerate()
@@ -167,6 +180,7 @@ pub async fn run_open(ctx: &EngineContext) -> Result<EngineSummary, EngineError>
                 index: k as u64,
                 stride: n_lanes,
                 cap: cap as usize,
+                connections: crews.as_ref().map(|c| c[k] as usize),
                 runner: runner.clone(),
                 base: base.clone(),
                 schedule: schedule.clone(),
@@ -211,6 +225,8 @@ struct Lane {
     stride: u64,
     /// In-flight iterations allowed in this lane.
     cap: usize,
+    /// This lane's share of the scenario's fixed `connections`, if given.
+    connections: Option<usize>,
     runner: Arc<JourneyRunner>,
     base: Variables,
     schedule: Arc<Schedule>,
@@ -222,26 +238,38 @@ impl Lane {
     async fn run(self) -> LaneTotals {
         let schedule = &*self.schedule;
         let rec = Mutex::new(self.recorder.local());
-        let conns = ConnSet::new(self.cap);
+        let crew = match self.connections {
+            Some(n) => Crew::new(n, true),
+            None => Crew::new(self.cap, false),
+        };
         let queue = ArrivalQueue::default();
         // Arrivals queued or being run.
         let in_flight = AtomicUsize::new(0);
         let completed = AtomicU64::new(0);
-        let worker = |w: u64| {
-            let (runner, rec, queue) = (&self.runner, &rec, &queue);
+        let hire = |w: u64| {
+            let (runner, rec, queue, crew) = (&self.runner, &rec, &queue, &crew);
             let (in_flight, completed) = (&in_flight, &completed);
-            let mut user = runner
-                .user_with(self.base.clone(), w)
-                .with_conn_set(conns.clone());
+            let mut user = runner.user_with(self.base.clone(), w);
             async move {
+                // A failed connect is not recorded here: the first request tries again and
+                // records what happens.
+                let _ = runner
+                    .client()
+                    .open(user.conn_mut(), runner.base_url())
+                    .await;
+                crew.connected();
                 loop {
+                    crew.waiting();
                     let a = queue.next().await;
+                    crew.picked();
+                    let picked = Instant::now();
                     user.restart(a.index);
                     let journey = runner.pick_journey(&mut user);
                     let mut sink = LaneSink { rec, on: a.record };
                     runner
                         .run_iteration(&mut user, journey, Some(a.intended), &mut sink)
                         .await;
+                    crew.finished(picked.elapsed());
                     in_flight.fetch_sub(1, Ordering::Relaxed);
                     if a.record {
                         completed.fetch_add(1, Ordering::Relaxed);
@@ -249,18 +277,29 @@ impl Lane {
                 }
             }
         };
-        // Connections for the first arrivals, opened before they are due (their lag would show
-        // the connection storm otherwise): as many as the starting rate keeps busy for a few ms.
-        let first_rate = schedule.pacer.rate_at(Duration::ZERO) / self.stride as f64;
-        let ready = (first_rate * PREFILL_FOR.as_secs_f64()).ceil() as usize;
-        if ready > 0 {
-            let (client, base) = (self.runner.client(), self.runner.base_url());
-            tokio::select! {
-                _ = conns.prefill(client, base, ready.min(self.cap)) => {}
-                _ = self.cancel.cancelled() => {}
-            }
-        }
         let mut workers = FuturesUnordered::new();
+        // Workers for the first arrivals, connected before they are due (their lag would show
+        // the connection storm otherwise): the scenario's `connections`, or as many as the
+        // starting rate keeps busy for a few ms.
+        let ready = self.connections.unwrap_or_else(|| {
+            let first_rate = schedule.pacer.rate_at(Duration::ZERO) / self.stride as f64;
+            (first_rate * PREFILL_FOR.as_secs_f64()).ceil() as usize
+        });
+        for _ in 0..crew.hire(ready) {
+            workers.push(hire(workers.len() as u64));
+        }
+        let connecting = std::future::poll_fn(|cx| {
+            let _ = workers.poll_next_unpin(cx);
+            if crew.opening() == 0 {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        });
+        tokio::select! {
+            _ = connecting => {}
+            _ = self.cancel.cancelled() => {}
+        }
         let mut totals = LaneTotals::default();
         let mut n = self.index;
         let mut next = schedule.intended(n);
@@ -297,13 +336,23 @@ impl Lane {
                         intended,
                         record,
                     });
-                    if workers.len() <= busy {
-                        workers.push(worker(workers.len() as u64));
-                    }
                 }
                 n += self.stride;
                 next = schedule.intended(n);
                 burst += 1;
+            }
+            // Arrivals wait for a worker: hire when the crew may grow.
+            let mut recheck = None;
+            if let (queued, Some(oldest)) = queue.waiting() {
+                match crew.should_hire(queued, oldest, now) {
+                    Hire::Now(k) => {
+                        for _ in 0..crew.hire(k) {
+                            workers.push(hire(workers.len() as u64));
+                        }
+                    }
+                    Hire::At(t) => recheck = Some(t),
+                    Hire::No => {}
+                }
             }
             self.publish(totals, scheduled, dropped);
             if self.index == 0
@@ -315,6 +364,7 @@ impl Lane {
                 last_load = Some(now);
             }
             let Some(due) = next else { break };
+            let due = recheck.map_or(due, |t| t.min(due));
             let now = Instant::now();
             if due <= now {
                 // Behind: run the workers once and let the runtime poll its sockets, then start

@@ -15,7 +15,7 @@ fn make(text: &str, url: &str) -> (JourneyRunner, tempfile::TempDir) {
 
 fn make_in(dir: tempfile::TempDir, text: &str, url: &str) -> (JourneyRunner, tempfile::TempDir) {
     let plan = plan(dir.path(), text);
-    let client = HttpClient::new(plan.target.timeout, 8, &plan.target.tls).unwrap();
+    let client = HttpClient::new(plan.target.timeout, &plan.target.tls).unwrap();
     (JourneyRunner::new(plan, client, url).unwrap(), dir)
 }
 
@@ -47,7 +47,7 @@ async fn every_request_sent_is_seen_once_pooled_and_on_own_connections() {
     let recorder = recorder(runner.plan());
     let mut local = recorder.local();
     let mut pooled = runner.user(0);
-    let mut own = runner.user(1).with_own_connection();
+    let mut own = runner.user(1);
     for _ in 0..50 {
         runner.run_iteration(&mut pooled, 0, None, &mut local).await;
         runner.run_iteration(&mut own, 0, None, &mut local).await;
@@ -106,7 +106,7 @@ name = "slow"
     );
     let dir = tempfile::tempdir().unwrap();
     let plan = plan(dir.path(), &text);
-    let client = HttpClient::new(Duration::from_millis(300), 4, &Default::default()).unwrap();
+    let client = HttpClient::new(Duration::from_millis(300), &Default::default()).unwrap();
     let runner = JourneyRunner::new(plan, client, &server.url()).unwrap();
     let mut samples: Vec<Sample> = Vec::new();
     let mut user = runner.user(0);
@@ -150,7 +150,7 @@ name = "slow"
     let mut samples: Vec<Sample> = Vec::new();
     let mut user = runner.user(0);
     runner.run_iteration(&mut user, 0, None, &mut samples).await;
-    let mut user = runner.user(1).with_own_connection();
+    let mut user = runner.user(1);
     runner.run_iteration(&mut user, 0, None, &mut samples).await;
     assert_eq!(errors(&samples), [Some(Connect), Some(Connect)]);
     assert!(
@@ -189,7 +189,7 @@ checks = [{{ json = "/q", equals = "a@x.io" }}]
     );
     let (runner, _dir) = make(&text, &server.url());
     let mut samples: Vec<Sample> = Vec::new();
-    let mut user = runner.user(0).with_own_connection();
+    let mut user = runner.user(0);
     let setup = runner.run_setup(&mut user, &mut samples).await;
     assert_eq!((setup.requests, setup.failures), (1, 0));
     assert_eq!(

@@ -19,7 +19,6 @@ use http::{HeaderName, HeaderValue, Method, Request};
 use serde_json::Value;
 
 use super::client::{BaseUrl, Body, HttpClient, Response};
-use super::conns::UserConn;
 use crate::metrics::LocalRecorder;
 use crate::metrics::{CacheOutcome, Sample};
 use crate::results::schema::ErrorKind;
@@ -235,7 +234,7 @@ impl PreparedStep {
     pub(crate) async fn execute(
         &self,
         client: &HttpClient,
-        conn: &mut super::conns::UserConn,
+        conn: &mut super::client::Conn,
         base: &BaseUrl,
         host: &HeaderValue,
         cache: &CacheReader,
@@ -262,24 +261,8 @@ impl PreparedStep {
             }
         };
         sample.bytes_out = bytes_out;
-        // An open-model lease may wait for a connection (see `gate`): the send is timed from when
-        // the request really goes out.
-        let sent;
-        let result = match conn {
-            UserConn::Own(own) => {
-                sent = Instant::now();
-                client.send(Some(own), req, self.needs_body).await
-            }
-            UserConn::Pooled => {
-                sent = Instant::now();
-                client.send(None, req, self.needs_body).await
-            }
-            UserConn::Set(set) => {
-                let mut lease = set.lease().await;
-                sent = Instant::now();
-                client.send(Some(lease.conn()), req, self.needs_body).await
-            }
-        };
+        let sent = Instant::now();
+        let result = client.send(conn, req, self.needs_body).await;
         let done = Instant::now();
         let send_us = micros(done - sent);
         sample.latency_us = intended.map_or(send_us, |i| micros(done.saturating_duration_since(i)));

@@ -101,7 +101,7 @@ async fn lane(
     let worker = |index: u64| {
         let (runner, base, rec, completed) = (&runner, &base, &rec, &completed);
         async move {
-            let mut user = runner.user_with(base.clone(), index).with_own_connection();
+            let mut user = runner.user_with(base.clone(), index);
             let mut done = 0u64;
             loop {
                 let now = Instant::now();

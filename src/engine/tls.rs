@@ -1,5 +1,5 @@
 //! How Stampede trusts an https target, in one place for every client it opens: the engine's
-//! hyper client, the reachability check and the cache scraper (both reqwest). By default the
+//! own client, the reachability check and the cache scraper (both reqwest). By default the
 //! platform's trust store decides; `[target] ca_file` trusts only the given CA certificates (a
 //! staging server with a private CA, a test server with a self-signed one); `[target] insecure`
 //! turns certificate checks off entirely, which is only for throwaway test setups and is said in
@@ -19,6 +19,21 @@ use crate::scenario::plan::TlsTrust;
 pub const INSECURE_WARNING: &str = "TLS certificate checks are OFF for this target \
     (`[target] insecure = true`): anyone between Stampede and the target could answer in its \
     place; use `ca_file` to trust a private CA instead";
+
+/// The engine's rustls configuration for `trust` (the platform's trust store by default).
+pub fn connector_config(trust: &TlsTrust) -> Result<ClientConfig, EngineError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    match client_config(trust)? {
+        Some(config) => Ok(config),
+        None => Ok(ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map_err(|e| EngineError::Tls(e.to_string()))?
+        .with_no_client_auth()),
+    }
+}
 
 /// The rustls configuration for `trust`, or `None` for the platform's trust store (each client
 /// then uses its own platform verifier).

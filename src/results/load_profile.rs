@@ -12,13 +12,14 @@ pub fn load_profile(plan: &Plan) -> LoadProfile {
         LoadModel::Open {
             stages,
             max_in_flight,
+            connections,
         } => {
             let infos: Vec<StageInfo> = stages
                 .iter()
                 .map(|s| stage(s.duration, s.start_rate, s.end_rate))
                 .collect();
             let text = profile_summary("open", &infos);
-            (infos, text, Some(*max_in_flight), None)
+            (infos, text, Some(*max_in_flight), *connections)
         }
         LoadModel::Closed { stages } => {
             let infos: Vec<StageInfo> = stages

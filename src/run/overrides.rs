@@ -166,10 +166,17 @@ pub fn scale_load(model: &mut LoadModel, factor: f64) {
         }
     };
     match model {
-        LoadModel::Open { stages, .. } => {
+        LoadModel::Open {
+            stages,
+            connections,
+            ..
+        } => {
             for stage in stages {
                 stage.start_rate *= factor;
                 stage.end_rate *= factor;
+            }
+            if let Some(c) = connections {
+                *c = count(*c);
             }
         }
         LoadModel::Closed { stages } => {
@@ -274,6 +281,7 @@ path = "/"
                 end_rate: 500.0,
             }],
             max_in_flight: 100,
+            connections: None,
         };
         scale_load(&mut open, 0.1);
         let LoadModel::Open { stages, .. } = open else {

@@ -82,12 +82,16 @@ impl Segment {
             LoadModel::Open {
                 stages,
                 max_in_flight,
+                connections,
             } => {
                 for s in stages.iter_mut() {
                     s.start_rate /= n;
                     s.end_rate /= n;
                 }
                 *max_in_flight = max_in_flight.div_ceil(self.count).max(1);
+                if let Some(c) = connections {
+                    *c = self.share(*c).max(1);
+                }
             }
             LoadModel::Closed { stages } => {
                 let most = stages

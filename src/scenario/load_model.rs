@@ -39,7 +39,7 @@ pub(crate) fn load(ctx: &mut Ctx, raw: &Spanned<RawLoad>) -> Option<LoadSpec> {
         (
             "connections",
             l.connections.as_ref().map(Spanned::span),
-            &[RawModel::Throughput],
+            &[RawModel::Throughput, RawModel::Open],
         ),
         (
             "max_in_flight",
@@ -105,9 +105,14 @@ pub(crate) fn load(ctx: &mut Ctx, raw: &Spanned<RawLoad>) -> Option<LoadSpec> {
                     return None;
                 }
             };
+            let connections = l
+                .connections
+                .as_ref()
+                .map(|c| ctx.int_in(c, "load.connections", 1, MAX_CONCURRENCY));
             LoadModel::Open {
                 stages,
                 max_in_flight,
+                connections,
             }
         }
         RawModel::Closed => {

@@ -191,6 +191,9 @@ pub enum LoadModel {
         stages: Vec<RateStage>,
         /// Cap on iterations in flight; starts beyond it are counted as dropped.
         max_in_flight: u32,
+        /// A fixed set of connections (and workers) opened before the load, or `None` to grow
+        /// them as the target needs.
+        connections: Option<u32>,
     },
     /// Virtual users looping over journeys with think time.
     Closed {

@@ -35,6 +35,8 @@ pub struct RegressionSpec {
     pub rate: f64,
     /// Open model: cap on iterations in flight.
     pub max_in_flight: u32,
+    /// Open model: a fixed set of connections, or `None` to grow them as needed.
+    pub connections: Option<u32>,
     /// The gate's alpha, minimum effects and metrics.
     pub gate: GateSettings,
 }
@@ -46,6 +48,7 @@ impl RegressionSpec {
         let LoadModel::Open {
             stages,
             max_in_flight,
+            connections,
         } = &load.model
         else {
             return Err(format!(
@@ -70,6 +73,7 @@ impl RegressionSpec {
             trial_warmup: load.warmup,
             rate,
             max_in_flight: *max_in_flight,
+            connections: *connections,
             gate: GateSettings::default(),
         })
     }
@@ -84,6 +88,7 @@ impl RegressionSpec {
                     end_rate: self.rate,
                 }],
                 max_in_flight: self.max_in_flight,
+                connections: self.connections,
             },
             warmup: self.trial_warmup,
         }

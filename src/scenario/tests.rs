@@ -89,6 +89,7 @@ fn minimal_scenario_gets_defaults() {
         LoadModel::Open {
             stages,
             max_in_flight,
+            connections: None,
         } => {
             assert_eq!(*max_in_flight, 1000);
             assert_eq!(
@@ -701,6 +702,22 @@ fn throughput_and_closed_shorthands() {
             ..
         }
     ));
+    // The open model takes a fixed set of connections too, range-checked.
+    let plan = load(&with_journey("connections = 8\n")).unwrap();
+    assert!(matches!(
+        plan.load.model,
+        LoadModel::Open {
+            connections: Some(8),
+            ..
+        }
+    ));
+    let text = with_journey("connections = 0\n");
+    assert_one(
+        &text,
+        pos(&text, "0\n"),
+        "load.connections",
+        "must be at least 1",
+    );
     let head = HEAD.replace("rate = \"10/s\"\n", "model = \"closed\"\nusers = 0\n");
     let text = format!("{head}{JOURNEY}");
     assert_one(&text, pos(&text, "0\n"), "load.users", "must be at least 1");

@@ -1,0 +1,492 @@
+//! HTTP/1.1 on one connection, by hand: the engine's hot path.
+//!
+//! hyper's client connection splits each request between a sender and a connection driver joined
+//! by channels, and streams each body through one more; with the load generator and the target
+//! sharing two cores, that machinery cost about as much CPU as the request's own syscalls. The
+//! engine needs none of it: one request at a time per connection, bodies small and read whole.
+//! So a request is written from one buffer in one write, the response head is parsed with
+//! `httparse` straight from the read buffer (header values are slices of it, not copies), and the
+//! body (`Content-Length`, chunked, or until the server closes) is read into the same buffer.
+//!
+//! Not supported, on purpose: pipelining, upgrades (a `101` is an error), compression (bodies are
+//! counted as received), trailers (read and dropped). `1xx` heads before the response are skipped.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+/// Response heads larger than this are refused (a server gone wrong, not a real response).
+const MAX_HEAD: usize = 64 * 1024;
+/// Headers a response head may have at most.
+const MAX_HEADERS: usize = 128;
+/// Free room the read buffer keeps before each read.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// A TCP connection, with TLS or without.
+pub(crate) enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(tcp) => tcp,
+            Stream::Tls(tls) => tls.get_ref().0,
+        }
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// A response read to its end, as the connection saw it.
+#[derive(Debug)]
+pub(crate) struct Head {
+    pub status: u16,
+    pub headers: HeaderMap,
+    /// The body when asked to keep it, else empty.
+    pub body: Bytes,
+    /// Body bytes received (after chunked decoding), kept or not.
+    pub bytes_in: u64,
+    /// Whether the connection may carry another request.
+    pub reusable: bool,
+}
+
+/// Why a request on a connection failed.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub message: String,
+    /// False when no byte of the request reached the connection: sending it again on another
+    /// connection sends nothing twice.
+    pub written: bool,
+}
+
+impl Failure {
+    fn io(context: &str, e: &io::Error) -> Failure {
+        Failure {
+            message: format!("{context}: {e}"),
+            written: true,
+        }
+    }
+
+    fn protocol(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            written: true,
+        }
+    }
+}
+
+/// How the body of a response is delimited (RFC 9112, section 6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    None,
+    Length(u64),
+    Chunked,
+    UntilClose,
+}
+
+/// One HTTP/1.1 connection: its stream and read buffer.
+pub(crate) struct H1 {
+    io: Stream,
+    buf: BytesMut,
+}
+
+impl H1 {
+    pub fn new(io: Stream) -> H1 {
+        H1 {
+            io,
+            buf: BytesMut::with_capacity(READ_CHUNK),
+        }
+    }
+
+    /// Whether the server closed the connection (or sent something unasked) since the last
+    /// response: then it must not carry another request. Costs a syscall only when the socket
+    /// has become readable, which an idle keep-alive connection has not.
+    pub fn peer_closed(&self) -> bool {
+        if !self.buf.is_empty() {
+            return true;
+        }
+        let mut probe = [0u8; 1];
+        match self.io.tcp().try_read(&mut probe) {
+            Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+            // End of stream, or bytes nobody asked for (for TLS, e.g. a close_notify).
+            Ok(_) => true,
+        }
+    }
+
+    /// Writes `request` (a whole encoded request, see [`encode_request`]) and reads the response
+    /// to `method` to its end; the body is kept when `keep_body` is set.
+    pub async fn send(
+        &mut self,
+        request: &[u8],
+        method: &Method,
+        keep_body: bool,
+    ) -> Result<Head, Failure> {
+        if let Err(e) = self.io.write_all(request).await {
+            // A reset or broken pipe on the first write: the server had closed the connection
+            // before reading anything of this request.
+            let refused = matches!(
+                e.kind(),
+                io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+            );
+            return Err(Failure {
+                message: format!("sending the request: {e}"),
+                written: !refused,
+            });
+        }
+        if let Stream::Tls(_) = self.io {
+            self.io
+                .flush()
+                .await
+                .map_err(|e| Failure::io("sending the request", &e))?;
+        }
+        let (status, headers, framing, keep_alive) = self.read_head(method).await?;
+        let (body, bytes_in) = match framing {
+            Framing::None => (Bytes::new(), 0),
+            Framing::Length(n) => self.read_length(n, keep_body).await?,
+            Framing::Chunked => self.read_chunked(keep_body).await?,
+            Framing::UntilClose => self.read_to_close(keep_body).await?,
+        };
+        Ok(Head {
+            status,
+            headers,
+            body,
+            bytes_in,
+            // Bytes past the response were not asked for: the connection is out of step.
+            reusable: keep_alive && framing != Framing::UntilClose && self.buf.is_empty(),
+        })
+    }
+
+    /// Reads more of the stream into the buffer; end of stream is an error naming `what`.
+    async fn fill(&mut self, what: &str) -> Result<(), Failure> {
+        if self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
+            self.buf.reserve(READ_CHUNK);
+        }
+        match self.io.read_buf(&mut self.buf).await {
+            Ok(0) => Err(Failure::protocol(format!(
+                "connection closed before the end of the {what}"
+            ))),
+            Ok(_) => Ok(()),
+            Err(e) => Err(Failure::io(&format!("reading the {what}"), &e)),
+        }
+    }
+
+    /// Reads and parses the response head (skipping `1xx` heads): status, headers, how the body
+    /// is framed and whether the connection stays open.
+    async fn read_head(
+        &mut self,
+        method: &Method,
+    ) -> Result<(u16, HeaderMap, Framing, bool), Failure> {
+        loop {
+            let parsed = {
+                let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+                let mut resp = httparse::Response::new(&mut slots);
+                match resp.parse(&self.buf) {
+                    Ok(httparse::Status::Complete(len)) => {
+                        let base = self.buf.as_ptr() as usize;
+                        let at = |s: &[u8]| s.as_ptr() as usize - base;
+                        let fields: Vec<_> = resp
+                            .headers
+                            .iter()
+                            .map(|h| {
+                                let v = at(h.value);
+                                (h.name, v..v + h.value.len())
+                            })
+                            .map(|(name, value)| {
+                                HeaderName::from_bytes(name.as_bytes()).map(|n| (n, value))
+                            })
+                            .collect::<Result<_, _>>()
+                            .map_err(|_| Failure::protocol("a response header has a bad name"))?;
+                        Some((
+                            len,
+                            resp.code.unwrap_or(0),
+                            resp.version.unwrap_or(1),
+                            fields,
+                        ))
+                    }
+                    Ok(httparse::Status::Partial) => None,
+                    Err(e) => {
+                        return Err(Failure::protocol(format!("a malformed response head: {e}")));
+                    }
+                }
+            };
+            let Some((len, status, version, fields)) = parsed else {
+                if self.buf.len() > MAX_HEAD {
+                    return Err(Failure::protocol(format!(
+                        "a response head over {} KB",
+                        MAX_HEAD / 1024
+                    )));
+                }
+                self.fill("response head").await?;
+                continue;
+            };
+            let head = self.buf.split_to(len).freeze();
+            if (100..200).contains(&status) {
+                if status == 101 {
+                    return Err(Failure::protocol(
+                        "the server switched protocols (101), which the engine does not speak",
+                    ));
+                }
+                continue;
+            }
+            let mut headers = HeaderMap::with_capacity(fields.len());
+            for (name, value) in fields {
+                let value = HeaderValue::from_maybe_shared(head.slice(value))
+                    .map_err(|_| Failure::protocol(format!("a bad value in header {name}")))?;
+                headers.append(name, value);
+            }
+            let framing = framing(method, status, &headers)?;
+            let keep_alive = keep_alive(version, &headers);
+            return Ok((status, headers, framing, keep_alive));
+        }
+    }
+
+    /// A body of `n` bytes.
+    async fn read_length(&mut self, n: u64, keep: bool) -> Result<(Bytes, u64), Failure> {
+        if keep {
+            let n = usize::try_from(n).map_err(|_| Failure::protocol("a body too large"))?;
+            self.buf.reserve(n.saturating_sub(self.buf.len()));
+            while self.buf.len() < n {
+                self.fill("response body").await?;
+            }
+            return Ok((self.buf.split_to(n).freeze(), n as u64));
+        }
+        let mut left = n;
+        loop {
+            let take = left.min(self.buf.len() as u64);
+            self.buf.advance(take as usize);
+            left -= take;
+            if left == 0 {
+                return Ok((Bytes::new(), n));
+            }
+            self.fill("response body").await?;
+        }
+    }
+
+    /// A chunked body, decoded; trailers are read and dropped.
+    async fn read_chunked(&mut self, keep: bool) -> Result<(Bytes, u64), Failure> {
+        let mut body = BytesMut::new();
+        let mut total = 0u64;
+        loop {
+            let size = loop {
+                match httparse::parse_chunk_size(&self.buf) {
+                    Ok(httparse::Status::Complete((used, size))) => {
+                        self.buf.advance(used);
+                        break size;
+                    }
+                    Ok(httparse::Status::Partial) => self.fill("chunk size").await?,
+                    Err(_) => return Err(Failure::protocol("a malformed chunk size")),
+                }
+            };
+            if size == 0 {
+                return self.skip_trailers().await.map(|()| (body.freeze(), total));
+            }
+            total += size;
+            let mut left = size;
+            while left > 0 {
+                if self.buf.is_empty() {
+                    self.fill("response body").await?;
+                }
+                let take = left.min(self.buf.len() as u64) as usize;
+                if keep {
+                    body.extend_from_slice(&self.buf[..take]);
+                }
+                self.buf.advance(take);
+                left -= take as u64;
+            }
+            while self.buf.len() < 2 {
+                self.fill("response body").await?;
+            }
+            if &self.buf[..2] != b"\r\n" {
+                return Err(Failure::protocol("a chunk not ended by CRLF"));
+            }
+            self.buf.advance(2);
+        }
+    }
+
+    /// The trailer section after the last chunk, up to its empty line.
+    async fn skip_trailers(&mut self) -> Result<(), Failure> {
+        loop {
+            match self.buf.windows(2).position(|w| w == b"\r\n") {
+                Some(0) => {
+                    self.buf.advance(2);
+                    return Ok(());
+                }
+                Some(end) => self.buf.advance(end + 2),
+                None if self.buf.len() > MAX_HEAD => {
+                    return Err(Failure::protocol("a trailer section too large"));
+                }
+                None => self.fill("trailers").await?,
+            }
+        }
+    }
+
+    /// A body delimited by the end of the connection.
+    async fn read_to_close(&mut self, keep: bool) -> Result<(Bytes, u64), Failure> {
+        let mut total = 0u64;
+        loop {
+            if !keep {
+                total += self.buf.len() as u64;
+                self.buf.clear();
+            }
+            if self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
+                self.buf.reserve(READ_CHUNK);
+            }
+            match self.io.read_buf(&mut self.buf).await {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => return Err(Failure::io("reading the response body", &e)),
+            }
+        }
+        if keep {
+            let body = self.buf.split().freeze();
+            let n = body.len() as u64;
+            Ok((body, n))
+        } else {
+            Ok((Bytes::new(), total))
+        }
+    }
+}
+
+/// How the body of a response with `status` to `method` is delimited.
+fn framing(method: &Method, status: u16, headers: &HeaderMap) -> Result<Framing, Failure> {
+    if method == Method::HEAD || status == 204 || status == 304 {
+        return Ok(Framing::None);
+    }
+    if let Some(te) = headers.get(http::header::TRANSFER_ENCODING) {
+        let last = te
+            .to_str()
+            .ok()
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim);
+        return Ok(match last {
+            Some(coding) if coding.eq_ignore_ascii_case("chunked") => Framing::Chunked,
+            _ => Framing::UntilClose,
+        });
+    }
+    let mut length = None;
+    for value in headers.get_all(http::header::CONTENT_LENGTH) {
+        for part in value.to_str().unwrap_or("x").split(',') {
+            let n: u64 = part
+                .trim()
+                .parse()
+                .map_err(|_| Failure::protocol("a malformed Content-Length"))?;
+            if length.is_some_and(|m| m != n) {
+                return Err(Failure::protocol("conflicting Content-Length headers"));
+            }
+            length = Some(n);
+        }
+    }
+    Ok(match length {
+        Some(0) => Framing::None,
+        Some(n) => Framing::Length(n),
+        None => Framing::UntilClose,
+    })
+}
+
+/// Whether the server keeps the connection open after this response.
+fn keep_alive(version: u8, headers: &HeaderMap) -> bool {
+    let says = |token: &str| {
+        headers
+            .get_all(http::header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    };
+    if version == 0 {
+        says("keep-alive")
+    } else {
+        !says("close")
+    }
+}
+
+/// Writes the request line, the headers (with `host` when the request has no `Host`, and the
+/// body's `content-length`) and the body into `out`, for one `write`.
+pub(crate) fn encode_request(
+    out: &mut Vec<u8>,
+    parts: &http::request::Parts,
+    host: &HeaderValue,
+    body: &[u8],
+) {
+    out.clear();
+    out.extend_from_slice(parts.method.as_str().as_bytes());
+    out.push(b' ');
+    let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    out.extend_from_slice(if target.is_empty() { "/" } else { target }.as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    let mut header = |name: &[u8], value: &[u8]| {
+        out.extend_from_slice(name);
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    };
+    if !parts.headers.contains_key(http::header::HOST) {
+        header(b"host", host.as_bytes());
+    }
+    for (name, value) in &parts.headers {
+        // The body's length is ours to say; the engine never streams a body.
+        if name != http::header::CONTENT_LENGTH && name != http::header::TRANSFER_ENCODING {
+            header(name.as_str().as_bytes(), value.as_bytes());
+        }
+    }
+    let method = &parts.method;
+    if !body.is_empty()
+        || *method == Method::POST
+        || *method == Method::PUT
+        || *method == Method::PATCH
+    {
+        header(b"content-length", body.len().to_string().as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+}
+
+#[cfg(test)]
+#[path = "h1_tests.rs"]
+mod tests;
