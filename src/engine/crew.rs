@@ -66,7 +66,7 @@ pub struct Crew {
 }
 
 impl Crew {
-    /// A crew of at most `cap` workers; `fixed` when it must not grow past its first hires.
+    /// A crew of at most `cap` workers; `fixed` when it is exactly `cap` workers, whatever the load.
     pub fn new(cap: usize, fixed: bool) -> Crew {
         Crew {
             fixed,
@@ -157,7 +157,14 @@ impl Crew {
     /// Whether to hire, with `queued` arrivals waiting, the oldest intended at `oldest`.
     pub fn should_hire(&self, queued: usize, oldest: Instant, now: Instant) -> Hire {
         let workers = self.workers();
-        if self.fixed || queued == 0 || workers >= self.cap {
+        let room = MAX_OPENING.saturating_sub(self.opening());
+        if self.fixed {
+            // Hired in full (the lane starts before stragglers connect), MAX_OPENING at a time,
+            // whatever the queue; never more.
+            let n = (self.cap - workers).min(room);
+            return if n == 0 { Hire::No } else { Hire::Now(n) };
+        }
+        if queued == 0 || workers >= self.cap {
             return Hire::No;
         }
         // Idle workers (or ones about to be) will take part of the queue.
@@ -174,9 +181,7 @@ impl Crew {
         if self.stalled(now) {
             return Hire::No;
         }
-        let n = (queued - coming)
-            .min(MAX_OPENING.saturating_sub(self.opening()))
-            .min(self.cap - workers);
+        let n = (queued - coming).min(room).min(self.cap - workers);
         if n == 0 { Hire::No } else { Hire::Now(n) }
     }
 }
@@ -232,10 +237,22 @@ mod tests {
     }
 
     #[test]
-    fn a_fixed_crew_never_grows_and_idle_workers_take_the_queue() {
-        let fixed = Crew::new(64, true);
-        fixed.hire(4);
+    fn a_fixed_crew_is_hired_in_full_and_idle_workers_take_the_queue() {
+        let fixed = Crew::new(20, true);
         let now = Instant::now();
+        // Hired up to its size, MAX_OPENING connecting at a time, with or without arrivals.
+        assert_eq!(fixed.should_hire(0, now, now), Hire::Now(MAX_OPENING));
+        fixed.hire(MAX_OPENING);
+        assert_eq!(fixed.should_hire(100, now - ms(100), now), Hire::No);
+        fixed.connected();
+        assert_eq!(fixed.should_hire(0, now, now), Hire::Now(1));
+        fixed.hire(1);
+        for _ in 0..MAX_OPENING {
+            fixed.connected();
+        }
+        assert_eq!(fixed.should_hire(0, now, now), Hire::Now(3));
+        fixed.hire(3);
+        assert_eq!(fixed.workers(), 20);
         assert_eq!(fixed.should_hire(100, now - ms(100), now), Hire::No);
         let crew = Crew::new(64, false);
         crew.hire(2);

@@ -35,7 +35,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::alarm::Alarm;
 use super::context::{EngineContext, EngineError, EngineSummary};
-use super::crew::{Crew, Hire};
+use super::crew::{Crew, Hire, MAX_OPENING};
 use super::journey::{JourneyRunner, Variables};
 use super::lane::{LaneSink, lane_count, on_own_thread, prepare};
 use super::pacer::Pacer;
@@ -48,6 +48,10 @@ const BURST: u32 = 256;
 /// Without `connections`, workers a lane hires (and connects) before its first arrival: enough for
 /// what the starting rate sends in this long (e.g. 20 at 5,000/s per lane).
 const PREFILL_FOR: Duration = Duration::from_millis(4);
+
+/// How long a lane waits at most for its first workers to connect before it starts the schedule
+/// (the rest go on connecting and join when they can).
+const PREFILL_WAIT: Duration = Duration::from_millis(50);
 
 /// The alarm wakes a lane at most this often. Below that rate (per lane) every arrival goes out
 /// at its time to the microsecond; above it arrivals go out in small batches, up to this late,
@@ -280,24 +284,35 @@ impl Lane {
         let mut workers = FuturesUnordered::new();
         // Workers for the first arrivals, connected before they are due (their lag would show
         // the connection storm otherwise): the scenario's `connections`, or as many as the
-        // starting rate keeps busy for a few ms.
-        let ready = self.connections.unwrap_or_else(|| {
+        // starting rate keeps busy for a few ms. They connect MAX_OPENING at a time: hundreds of
+        // connects at once overflowed the target's listen queue, and a dropped SYN is only sent
+        // again after a second, which held the whole lane back that long (the first second of
+        // the run then answered nothing). Stragglers are not waited for past PREFILL_WAIT (a
+        // fixed crew hires the rest from the lane's loop).
+        let mut left = self.connections.unwrap_or_else(|| {
             let first_rate = schedule.pacer.rate_at(Duration::ZERO) / self.stride as f64;
             (first_rate * PREFILL_FOR.as_secs_f64()).ceil() as usize
         });
-        for _ in 0..crew.hire(ready) {
-            workers.push(hire(workers.len() as u64));
-        }
         let connecting = std::future::poll_fn(|cx| {
-            let _ = workers.poll_next_unpin(cx);
-            if crew.opening() == 0 {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
+            loop {
+                let room = MAX_OPENING.saturating_sub(crew.opening()).min(left);
+                let hired = crew.hire(room);
+                left = if hired < room { 0 } else { left - room };
+                for _ in 0..hired {
+                    workers.push(hire(workers.len() as u64));
+                }
+                let _ = workers.poll_next_unpin(cx);
+                if left == 0 && crew.opening() == 0 {
+                    return Poll::Ready(());
+                }
+                if left == 0 || crew.opening() >= MAX_OPENING {
+                    return Poll::Pending;
+                }
             }
         });
         tokio::select! {
             _ = connecting => {}
+            _ = tokio::time::sleep(PREFILL_WAIT) => {}
             _ = self.cancel.cancelled() => {}
         }
         let mut totals = LaneTotals::default();
@@ -343,16 +358,15 @@ impl Lane {
             }
             // Arrivals wait for a worker: hire when the crew may grow.
             let mut recheck = None;
-            if let (queued, Some(oldest)) = queue.waiting() {
-                match crew.should_hire(queued, oldest, now) {
-                    Hire::Now(k) => {
-                        for _ in 0..crew.hire(k) {
-                            workers.push(hire(workers.len() as u64));
-                        }
+            let (queued, oldest) = queue.waiting();
+            match crew.should_hire(queued, oldest.unwrap_or(now), now) {
+                Hire::Now(k) => {
+                    for _ in 0..crew.hire(k) {
+                        workers.push(hire(workers.len() as u64));
                     }
-                    Hire::At(t) => recheck = Some(t),
-                    Hire::No => {}
                 }
+                Hire::At(t) => recheck = Some(t),
+                Hire::No => {}
             }
             self.publish(totals, scheduled, dropped);
             if self.index == 0
