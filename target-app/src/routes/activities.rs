@@ -60,7 +60,7 @@ async fn activities_of(
     let vis = user.visibility();
     let store = state.store.clone();
     let entry = Entry::new(Namespace::Lists, key, deps, move || {
-        let (store, pairs, vis) = (store.clone(), pairs.clone(), vis.clone());
+        let (store, pairs) = (store.clone(), pairs.clone());
         async move {
             let page = store
                 .call(move |conn| store::activities_of(conn, parent, &pairs, &vis))

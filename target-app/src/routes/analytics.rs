@@ -45,7 +45,7 @@ async fn dashboard(
     let vis = user.visibility();
     let store = state.store.clone();
     let entry = Entry::new(Namespace::Analytics, key, deps, move || {
-        let (store, vis) = (store.clone(), vis.clone());
+        let store = store.clone();
         async move {
             let dashboard = store
                 .call(move |conn| store::dashboard(conn, &vis, today))
@@ -74,7 +74,7 @@ async fn revenue(
     let vis = user.visibility();
     let store = state.store.clone();
     let entry = Entry::new(Namespace::Analytics, key, deps, move || {
-        let (store, vis) = (store.clone(), vis.clone());
+        let store = store.clone();
         async move {
             let revenue = store
                 .call(move |conn| store::revenue(conn, &vis, by))

@@ -111,7 +111,7 @@ async fn list<E: Resource>(
     let deps = groups::list_groups::<E>(&user.scope());
     let store = state.store.clone();
     let entry = Entry::new(Namespace::Lists, key, deps, move || {
-        let (store, pairs, vis) = (store.clone(), pairs.clone(), vis.clone());
+        let (store, pairs) = (store.clone(), pairs.clone());
         async move {
             let page = store
                 .call(move |conn| store::list::<E>(conn, &pairs, &vis))
