@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::cache::{CacheStatus, Namespace};
 use crate::error::AppError;
+use crate::refresh::Entry;
 use crate::state::AppState;
 
 /// Name of the response header carrying the cache outcome.
@@ -45,6 +46,15 @@ where
         })
         .await?;
     Ok(Cached { body, status })
+}
+
+/// Reads `entry` through the cache like [`read`], and remembers it so that writes which make it
+/// stale recompute it (see `crate::refresh`).
+pub async fn read_entry(state: &AppState, entry: Entry) -> Result<Cached, AppError> {
+    let entry = std::sync::Arc::new(entry);
+    state.refresh.remember(&entry);
+    let deps = entry.dep_refs();
+    read(state, entry.ns, &deps, &entry.key, || entry.load()).await
 }
 
 impl IntoResponse for Cached {

@@ -14,7 +14,13 @@
 //! - `analytics`: every dashboard and revenue report; `analytics@owner7`: the dashboard of one
 //!   scope; `revenue@owner7`: its revenue reports (won deals only, so most deal writes leave them);
 //! - `search`: every cached search and suggestion; `search@owner7`: those of one scope, bumped
-//!   after an index commit that changed a document of that owner (see [`search_commit_groups`]).
+//!   after an index commit that changed a document of that owner (see [`search_commit_groups`]);
+//! - `deals:5/activities`: the timeline of one contact or deal (`GET /api/deals/5/activities`),
+//!   bumped by writes of activities attached to it (before or after the write) and by a change of
+//!   the parent's owner (who may see the timeline), never by edits of the parent's other fields.
+//!
+//! Writes also *refresh* what they make stale in one owner's scope and in timelines (see
+//! [`refreshed_on_write`] and `crate::refresh`).
 //!
 //! Scopes are [`scope_of`] a visibility: `all` for admins, `owner{id}` for reps (also part of the
 //! cache keys of lists and aggregates, so a key and its scope group always agree).
@@ -65,6 +71,24 @@ pub fn owner_scope(owner_id: i64) -> String {
 /// The invalidation group of one record (`contacts:42`).
 pub fn record_group(name: &str, id: i64) -> String {
     format!("{name}:{id}")
+}
+
+/// The group of the activity timeline of one contact or deal (`deals:5/activities`).
+pub fn timeline_group(parent_name: &str, id: i64) -> String {
+    format!("{parent_name}:{id}/activities")
+}
+
+/// Whether writes that bump `group` recompute the cached values depending on it, rather than only
+/// making them stale: the groups of one owner's scope (`deals@owner7`, `analytics@owner7`,
+/// `search@owner7`, ...) and timelines. Not the admins' `all` scope: its aggregates span every
+/// rep and would be recomputed on every rep's write, for the rare admin reading them.
+pub fn refreshed_on_write(group: &str) -> bool {
+    match group.split_once('@') {
+        Some((_, scope)) => scope
+            .strip_prefix("owner")
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())),
+        None => group.ends_with("/activities"),
+    }
 }
 
 /// The group bumped when records of `name` change because another record was deleted.
@@ -133,6 +157,24 @@ pub fn write_groups<E: Resource>(record: &E, change: &Change<'_, E>) -> Vec<Stri
         scopes.push(owner_scope(previous));
     }
     let mut groups = vec![record_group(E::NAME, record.id())];
+    // The timelines an activity is on, before and after the write.
+    groups.extend(record.timelines());
+    if let Some(before) = before {
+        for timeline in before.timelines() {
+            if !groups.contains(&timeline) {
+                groups.push(timeline);
+            }
+        }
+    }
+    // A parent's timeline shows only to who may see the parent.
+    let owner_changed = match change {
+        Change::Updated(Some(before)) => before.owner_id() != record.owner_id(),
+        Change::Updated(None) | Change::Deleted => true,
+        Change::Created => false,
+    };
+    if E::HAS_TIMELINE && owner_changed {
+        groups.push(timeline_group(E::NAME, record.id()));
+    }
     if E::READABLE_BY_ALL {
         groups.push(E::NAME.to_string());
     } else {
@@ -264,6 +306,59 @@ mod tests {
         }
         let same = deal(5, 7, "proposal");
         assert_eq!(write_groups(&same, &Change::Updated(Some(&same))).len(), 5);
+        assert!(groups.contains(&"deals:5/activities".to_string()));
+    }
+
+    #[test]
+    fn a_deals_timeline_changes_with_its_activities_and_its_owner_not_its_fields() {
+        let open = deal(5, 7, "proposal");
+        let groups = write_groups(&open, &Change::Updated(Some(&deal(5, 7, "negotiation"))));
+        assert!(!groups.contains(&"deals:5/activities".to_string()));
+        let moved = write_groups(&open, &Change::Updated(Some(&deal(5, 3, "proposal"))));
+        assert!(moved.contains(&"deals:5/activities".to_string()));
+        let activity = |contact: Option<i64>, deal: Option<i64>| -> Activity {
+            serde_json::from_value(serde_json::json!({
+                "id": 9, "kind": "call", "subject": "s", "body": "", "contact_id": contact,
+                "deal_id": deal, "occurred_at": "2025-01-01T00:00:00Z", "owner_id": 7,
+                "created_at": "2025-01-01T00:00:00Z", "updated_at": "2025-01-01T00:00:00Z"
+            }))
+            .expect("an activity")
+        };
+        let after = activity(Some(4), Some(5));
+        let before = activity(Some(2), None);
+        let groups = write_groups(&after, &Change::Updated(Some(&before)));
+        for wanted in [
+            "contacts:4/activities",
+            "deals:5/activities",
+            "contacts:2/activities",
+        ] {
+            assert!(
+                groups.contains(&wanted.to_string()),
+                "{wanted} in {groups:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_owner_scopes_and_timelines_are_refreshed_on_write() {
+        for group in [
+            "deals@owner7",
+            "analytics@owner12",
+            "search@owner3",
+            "contacts:4/activities",
+        ] {
+            assert!(refreshed_on_write(group), "{group}");
+        }
+        for group in [
+            "deals@all",
+            "deals",
+            "analytics",
+            "deals:5",
+            "deals:cascade",
+            "x@owner",
+        ] {
+            assert!(!refreshed_on_write(group), "{group}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod faults;
 pub mod groups;
 pub mod metrics;
 pub mod redis_server;
+pub mod refresh;
 pub mod resource;
 pub mod routes;
 pub mod search;
@@ -23,5 +24,6 @@ pub mod seed;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod writes;
 
 pub use app::app;

@@ -4,7 +4,7 @@
 //! `saleshub_http_requests_total{method,route,status}`,
 //! `saleshub_http_request_duration_seconds{method,route}` (histogram),
 //! `cache_hits_total`, `cache_misses_total`, `cache_errors_total`, `cache_bypasses_total`,
-//! `cache_loads_total`, `cache_shared_loads_total` (all `{namespace}`), `cache_breaker_open`.
+//! `cache_loads_total`, `cache_shared_loads_total`, `cache_refreshes_total` (all `{namespace}`), `cache_breaker_open`.
 
 use std::time::Instant;
 
@@ -127,7 +127,7 @@ impl Collector for CacheCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let stats = self.cache.stats();
         type Pick = fn(&crate::cache::NamespaceStats) -> u64;
-        let families: [(&str, &str, Pick); 6] = [
+        let families: [(&str, &str, Pick); 7] = [
             ("cache_hits", "Cache lookups answered from the cache", |s| {
                 s.hits
             }),
@@ -155,6 +155,11 @@ impl Collector for CacheCollector {
                 "cache_shared_loads",
                 "Misses served by another request's load (single-flight)",
                 |s| s.shared_loads,
+            ),
+            (
+                "cache_refreshes",
+                "Values recomputed and stored by writes (write-through, refresh on write)",
+                |s| s.refreshes,
             ),
         ];
         for (name, help, pick) in families {

@@ -4,6 +4,7 @@
 
 use serde::de::DeserializeOwned;
 
+use crate::groups::timeline_group;
 use crate::search::{DocKind, SearchDoc};
 use crate::store::{Activity, Company, Contact, Deal, Entity, Lead, User};
 
@@ -20,6 +21,13 @@ pub trait Resource: Entity + DeserializeOwned {
     const READABLE_BY_ALL: bool = false;
     /// Its kind in the search index, when it is searchable.
     const SEARCH_KIND: Option<DocKind> = None;
+    /// Whether activities hang off it (`GET /api/{NAME}/{id}/activities`).
+    const HAS_TIMELINE: bool = false;
+
+    /// The timeline groups this record is on (an activity: its contact's and its deal's).
+    fn timelines(&self) -> Vec<String> {
+        Vec::new()
+    }
 
     /// Its search document, when it is searchable.
     fn search_doc(&self) -> Option<SearchDoc> {
@@ -92,6 +100,7 @@ impl Resource for Contact {
     // Activities go with it; deals and converted leads lose it.
     const CASCADES_TO: &'static [&'static str] = &["activities", "deals", "leads"];
     const SEARCH_KIND: Option<DocKind> = Some(DocKind::Contact);
+    const HAS_TIMELINE: bool = true;
 
     fn search_doc(&self) -> Option<SearchDoc> {
         Some(SearchDoc {
@@ -109,6 +118,7 @@ impl Resource for Deal {
     const CASCADES_TO: &'static [&'static str] = &["activities"];
     const ANALYTICS: Analytics = Analytics::OwnerAndRevenue;
     const SEARCH_KIND: Option<DocKind> = Some(DocKind::Deal);
+    const HAS_TIMELINE: bool = true;
 
     fn search_doc(&self) -> Option<SearchDoc> {
         let amount = format!("{} {:.2}", self.currency, self.amount_cents as f64 / 100.0);
@@ -145,6 +155,12 @@ impl Resource for Lead {
 
 impl Resource for Activity {
     const ANALYTICS: Analytics = Analytics::Owner;
+
+    fn timelines(&self) -> Vec<String> {
+        let contact = self.contact_id.map(|id| timeline_group("contacts", id));
+        let deal = self.deal_id.map(|id| timeline_group("deals", id));
+        contact.into_iter().chain(deal).collect()
+    }
 }
 
 /// Every searchable record, for (re)building the search index.

@@ -15,6 +15,7 @@ use crate::faults::{FaultConfig, Faults};
 use crate::groups;
 use crate::metrics::Metrics;
 use crate::redis_server::{self, RedisServer};
+use crate::refresh::{self, Registry};
 use crate::resource::all_search_docs;
 use crate::search::SearchIndex;
 use crate::seed::{self, SeedConfig};
@@ -85,15 +86,21 @@ impl Server {
             search: search.clone(),
             metrics,
             faults: Arc::new(Faults::new(config.faults.clone())),
+            refresh: Arc::new(Registry::default()),
         };
         // Search results are cached; an index commit makes stale those of the scopes that can see
-        // a changed document.
+        // a changed document, and the answers those reps read recently are recomputed at once
+        // (off the request path, like the commit itself).
         let mut commits = search.commit_feed();
+        // The task holds no search handle (remembered searches hold weak ones), so the index
+        // still closes, and the feed ends, when the server drops it.
+        let (registry, db_delay) = (state.refresh.clone(), state.db_delay());
         tokio::spawn(async move {
             while let Some(changed) = commits.next().await {
                 let stale = groups::search_commit_groups(&changed);
                 let refs: Vec<&str> = stale.iter().map(String::as_str).collect();
                 cache.invalidate(&refs).await;
+                refresh::refresh(&cache, db_delay, &registry.due(&stale)).await;
             }
         });
         let listener = TcpListener::bind(config.addr)

@@ -1,4 +1,5 @@
-//! What every request handler shares: the store, the cache, the search index, metrics and fault knobs.
+//! What every request handler shares: the store, the cache (and what writes refresh in it), the
+//! search index, metrics and fault knobs.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,6 +7,7 @@ use std::time::Duration;
 use crate::cache::Cache;
 use crate::faults::Faults;
 use crate::metrics::Metrics;
+use crate::refresh::Registry;
 use crate::search::SearchIndex;
 use crate::store::Store;
 
@@ -17,6 +19,8 @@ pub struct AppState {
     pub search: SearchIndex,
     pub metrics: Arc<Metrics>,
     pub faults: Arc<Faults>,
+    /// The cached queries writes recompute (see `crate::refresh`).
+    pub refresh: Arc<Registry>,
 }
 
 impl AppState {

@@ -160,6 +160,53 @@ impl Cache {
         }
     }
 
+    /// Makes sure the value of `key` under the *current* generations of `deps` is cached: when it
+    /// is not, runs `load` and stores its result, as a miss would, but without counting a hit or a
+    /// miss (no response carries it; it counts as a refresh). Writers call it after
+    /// [`Cache::invalidate`], so the next read is a hit on a value loaded after the write.
+    ///
+    /// Correct for the same reason a miss is: the generations are read before loading, so a write
+    /// committed after the load started bumps them and the stored value is never read again.
+    /// Concurrent reads of the same key share this load (single-flight); when a reader already
+    /// loads it, this waits for that load instead. When the cache is off or failing it does
+    /// nothing. The only error is the loader's own.
+    pub async fn refresh<F, Fut, E>(
+        &self,
+        ns: Namespace,
+        deps: &[&str],
+        key: &str,
+        load: F,
+    ) -> Result<(), E>
+    where
+        F: FnOnce() -> Fut + Send,
+        Fut: Future<Output = Result<String, E>> + Send,
+    {
+        let lookup = match self.read(ns, deps, key).await {
+            Ok(lookup) => lookup,
+            Err(why) => {
+                self.count_unavailable(ns, &why);
+                return Ok(());
+            }
+        };
+        if lookup.value.is_some() {
+            return Ok(());
+        }
+        match self.inner.flights.join(&lookup.vkey) {
+            Role::Leader(mut leader) => {
+                self.inner.stats.record(ns, Event::Refresh);
+                let value: Arc<str> = Arc::from(load().await?);
+                leader.publish(value.clone());
+                self.store(ns, &lookup.vkey, value).await;
+                drop(leader);
+            }
+            Role::Follower(follower) => {
+                // A reader loads it; its value is as fresh as ours would be.
+                follower.wait().await;
+            }
+        }
+        Ok(())
+    }
+
     /// Makes every value depending on any of `groups` unreachable (one generation bump per group).
     /// Call it after the write is committed. Never fails: an invalidation that cannot reach Redis is
     /// remembered, and the next Redis operation moves the whole cache to a fresh epoch.

@@ -23,6 +23,9 @@ pub struct NamespaceStats {
     pub loads: u64,
     /// Misses served by another request's concurrent load (single-flight followers).
     pub shared_loads: u64,
+    /// Values recomputed and stored by a write (write-through and refresh on write), with no
+    /// reader waiting; neither hits nor misses.
+    pub refreshes: u64,
 }
 
 /// A snapshot of the cache's counters.
@@ -62,6 +65,7 @@ impl NamespaceStats {
             bypasses: 0,
             loads: 0,
             shared_loads: 0,
+            refreshes: 0,
         }
     }
 }
@@ -74,6 +78,7 @@ struct Counters {
     bypasses: AtomicU64,
     loads: AtomicU64,
     shared_loads: AtomicU64,
+    refreshes: AtomicU64,
 }
 
 /// Which counter to bump.
@@ -85,6 +90,7 @@ pub(crate) enum Event {
     Bypass,
     Load,
     SharedLoad,
+    Refresh,
 }
 
 /// The live counters.
@@ -110,6 +116,7 @@ impl Stats {
             Event::Bypass => &c.bypasses,
             Event::Load => &c.loads,
             Event::SharedLoad => &c.shared_loads,
+            Event::Refresh => &c.refreshes,
         });
     }
 
@@ -140,6 +147,7 @@ impl Stats {
                         bypasses: read(&c.bypasses),
                         loads: read(&c.loads),
                         shared_loads: read(&c.shared_loads),
+                        refreshes: read(&c.refreshes),
                     }
                 })
                 .collect(),

@@ -10,7 +10,8 @@ use crate::cache::Namespace;
 use crate::cached::{self, Cached, to_json};
 use crate::error::AppError;
 use crate::extract::{ApiPath, ApiQuery, QueryPairs};
-use crate::groups::{cascade_group, record_group, scoped_group};
+use crate::groups::{cascade_group, timeline_group};
+use crate::refresh::Entry;
 use crate::routes::records::list_key;
 use crate::state::AppState;
 use crate::store::{self, Parent};
@@ -48,27 +49,25 @@ async fn activities_of(
     pairs: Vec<(String, String)>,
 ) -> Result<Cached, AppError> {
     let key = list_key(&format!("{parent_name}/{id}/activities"), &pairs, &user);
-    // Activities of any scope can hang off one parent, but this list shows only the user's.
-    let groups = [
+    // Activities of any scope can hang off one parent, but this list shows only the user's. Its
+    // timeline group is bumped by writes of the parent's activities and by a change of the
+    // parent's owner, not by edits of the parent's other fields.
+    let deps = vec![
         "activities".to_string(),
-        scoped_group("activities", &user.scope()),
-        record_group(parent_name, id),
+        timeline_group(parent_name, id),
         cascade_group(parent_name),
     ];
     let vis = user.visibility();
     let store = state.store.clone();
-    cached::read(
-        &state,
-        Namespace::Lists,
-        &[&groups[0], &groups[1], &groups[2], &groups[3]],
-        &key,
-        move || async move {
+    let entry = Entry::new(Namespace::Lists, key, deps, move || {
+        let (store, pairs) = (store.clone(), pairs.clone());
+        async move {
             let page = store
                 .call(move |conn| store::activities_of(conn, parent, &pairs, &vis))
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("{parent_name} {id}")))?;
             to_json(&page)
-        },
-    )
-    .await
+        }
+    });
+    cached::read_entry(&state, entry).await
 }

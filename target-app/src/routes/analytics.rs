@@ -13,6 +13,7 @@ use crate::cached::{self, Cached, to_json};
 use crate::error::AppError;
 use crate::extract::ApiQuery;
 use crate::groups;
+use crate::refresh::Entry;
 use crate::state::AppState;
 use crate::store::{self, RevenueBy};
 
@@ -40,22 +41,19 @@ async fn dashboard(
     let today = OffsetDateTime::now_utc().date();
     let scope = user.scope();
     let key = format!("dashboard|{today}|{scope}");
-    let deps = groups::dashboard_groups(&scope);
+    let deps = groups::dashboard_groups(&scope).to_vec();
     let vis = user.visibility();
     let store = state.store.clone();
-    cached::read(
-        &state,
-        Namespace::Analytics,
-        &[&deps[0], &deps[1]],
-        &key,
-        move || async move {
+    let entry = Entry::new(Namespace::Analytics, key, deps, move || {
+        let store = store.clone();
+        async move {
             let dashboard = store
                 .call(move |conn| store::dashboard(conn, &vis, today))
                 .await?;
             to_json(&dashboard)
-        },
-    )
-    .await
+        }
+    });
+    cached::read_entry(&state, entry).await
 }
 
 async fn revenue(
@@ -72,20 +70,17 @@ async fn revenue(
     })?;
     let scope = user.scope();
     let key = format!("revenue|{by_text}|{scope}");
-    let deps = groups::revenue_groups(&scope);
+    let deps = groups::revenue_groups(&scope).to_vec();
     let vis = user.visibility();
     let store = state.store.clone();
-    cached::read(
-        &state,
-        Namespace::Analytics,
-        &[&deps[0], &deps[1]],
-        &key,
-        move || async move {
+    let entry = Entry::new(Namespace::Analytics, key, deps, move || {
+        let store = store.clone();
+        async move {
             let revenue = store
                 .call(move |conn| store::revenue(conn, &vis, by))
                 .await?;
             to_json(&revenue)
-        },
-    )
-    .await
+        }
+    });
+    cached::read_entry(&state, entry).await
 }

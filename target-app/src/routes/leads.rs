@@ -12,9 +12,9 @@ use crate::cached::{json_text, to_json};
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::groups::Change;
-use crate::routes::records::after_write;
 use crate::state::AppState;
 use crate::store::{self, ConvertLead};
+use crate::writes::Writes;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/leads/{id}/convert", post(convert))
@@ -32,13 +32,15 @@ async fn convert(
         .call(move |conn| store::convert_lead(conn, id, request, &vis))
         .await?
         .ok_or_else(|| AppError::NotFound(format!("leads {id}")))?;
-    after_write(&state, &conversion.lead, Change::Updated(None)).await;
-    after_write(&state, &conversion.contact, Change::Created).await;
+    let mut writes = Writes::default();
+    writes.add(&state, &conversion.lead, Change::Updated(None));
+    writes.add(&state, &conversion.contact, Change::Created);
     if let Some(company) = &conversion.company {
-        after_write(&state, company, Change::Created).await;
+        writes.add(&state, company, Change::Created);
     }
     if let Some(deal) = &conversion.deal {
-        after_write(&state, deal, Change::Created).await;
+        writes.add(&state, deal, Change::Created);
     }
+    writes.settle(&state).await;
     Ok(json_text(StatusCode::CREATED, &to_json(&conversion)?, None))
 }

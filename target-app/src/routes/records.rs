@@ -15,9 +15,11 @@ use crate::cached::{self, Cached, json_text, to_json};
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, QueryPairs};
 use crate::groups::{self, Change, cascade_group, record_group};
+use crate::refresh::Entry;
 use crate::resource::Resource;
 use crate::state::AppState;
 use crate::store::{self, Visibility};
+use crate::writes::after_write;
 
 /// `GET|POST /{NAME}` and `GET|PATCH|DELETE /{NAME}/{id}` for one entity.
 pub fn router<E: Resource>() -> Router<AppState> {
@@ -56,28 +58,35 @@ async fn read<E: Resource>(
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Cached, AppError> {
-    let store = state.store.clone();
-    let groups = [record_group(E::NAME, id), cascade_group(E::NAME)];
-    let key = record_group(E::NAME, id);
-    let cached = cached::read(
-        &state,
-        Namespace::Records,
-        &[&groups[0], &groups[1]],
-        &key,
-        move || async move {
-            // Records are cached for everyone; visibility is checked on the way out.
-            let record = store
-                .call(move |conn| store::get::<E>(conn, id, &Visibility::All))
-                .await?;
-            to_json(&record.ok_or_else(|| not_found::<E>(id))?)
-        },
-    )
-    .await?;
+    let entry = record_entry::<E>(&state, id);
+    let deps = entry.dep_refs();
+    let cached = cached::read(&state, entry.ns, &deps, &entry.key, || entry.load()).await?;
     if may_see::<E>(&user, &cached.body) {
         Ok(cached)
     } else {
         Err(not_found::<E>(id))
     }
+}
+
+/// The cached record `id`: its key, its groups and its loader, shared by reads and by the
+/// write-through of writes (see [`crate::writes`]).
+pub fn record_entry<E: Resource>(state: &AppState, id: i64) -> Entry {
+    let store = state.store.clone();
+    Entry::new(
+        Namespace::Records,
+        record_group(E::NAME, id),
+        vec![record_group(E::NAME, id), cascade_group(E::NAME)],
+        move || {
+            let store = store.clone();
+            async move {
+                // Records are cached for everyone; visibility is checked on the way out.
+                let record = store
+                    .call(move |conn| store::get::<E>(conn, id, &Visibility::All))
+                    .await?;
+                to_json(&record.ok_or_else(|| not_found::<E>(id))?)
+            }
+        },
+    )
 }
 
 /// The cache key of a list query: the query in a canonical order, and what the user can see.
@@ -100,15 +109,17 @@ async fn list<E: Resource>(
         user.visibility()
     };
     let deps = groups::list_groups::<E>(&user.scope());
-    let deps: Vec<&str> = deps.iter().map(String::as_str).collect();
     let store = state.store.clone();
-    cached::read(&state, Namespace::Lists, &deps, &key, move || async move {
-        let page = store
-            .call(move |conn| store::list::<E>(conn, &pairs, &vis))
-            .await?;
-        to_json(&page)
-    })
-    .await
+    let entry = Entry::new(Namespace::Lists, key, deps, move || {
+        let (store, pairs) = (store.clone(), pairs.clone());
+        async move {
+            let page = store
+                .call(move |conn| store::list::<E>(conn, &pairs, &vis))
+                .await?;
+            to_json(&page)
+        }
+    });
+    cached::read_entry(&state, entry).await
 }
 
 async fn create<E: Resource>(
@@ -173,34 +184,4 @@ async fn remove<E: Resource>(
         .ok_or_else(|| not_found::<E>(id))?;
     after_write(&state, &record, Change::Deleted).await;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-/// Makes stale what a write changed (the record, the lists and analytics of its owner's scope and
-/// the admins', cascaded records; see [`groups::write_groups`]) and queues the search index update
-/// (none when an update left the search document as it was). Runs after the database commit, so a
-/// read that follows the response never sees the old value.
-pub async fn after_write<E: Resource>(state: &AppState, record: &E, change: Change<'_, E>) {
-    let groups = groups::write_groups(record, &change);
-    let refs: Vec<&str> = groups.iter().map(String::as_str).collect();
-    state.cache.invalidate(&refs).await;
-    let Some(kind) = E::SEARCH_KIND else {
-        return;
-    };
-    let queued = match change {
-        Change::Deleted => state.search.delete(kind, record.id(), record.owner_id()),
-        Change::Updated(Some(before)) if before.search_doc() == record.search_doc() => Ok(()),
-        Change::Created | Change::Updated(_) => {
-            let previous_owner = match change {
-                Change::Updated(Some(before)) => Some(before.owner_id()),
-                _ => None,
-            };
-            match record.search_doc() {
-                Some(doc) => state.search.upsert(doc, previous_owner),
-                None => Ok(()),
-            }
-        }
-    };
-    if let Err(error) = queued {
-        tracing::error!(%error, entity = E::NAME, id = record.id(), "search index update failed");
-    }
 }

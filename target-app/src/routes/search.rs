@@ -1,7 +1,8 @@
 //! `GET /api/search?q=&type=&limit=` (BM25, typo-tolerant, with counts per type) and
 //! `GET /api/search/suggest?q=&limit=` (autocomplete on word prefixes). Results are cached per query
 //! and per what the user can see, and made stale by index commits that changed documents the user
-//! can see (see [`groups::search_commit_groups`]).
+//! can see (see [`groups::search_commit_groups`]); a rep's cached answers are then recomputed in
+//! the background (see `crate::refresh`).
 
 use axum::Router;
 use axum::extract::State;
@@ -14,6 +15,7 @@ use crate::cached::{self, Cached, to_json};
 use crate::error::AppError;
 use crate::extract::ApiQuery;
 use crate::groups;
+use crate::refresh::Entry;
 use crate::search::{DocKind, SearchHit, SearchRequest, Suggestion};
 use crate::state::AppState;
 use crate::store::Visibility;
@@ -115,15 +117,14 @@ async fn search(
         kind.map(|k| k.as_str()).unwrap_or(""),
         user.scope()
     );
-    let deps = groups::search_groups(&user.scope());
-    let index = state.search.clone();
+    let deps = groups::search_groups(&user.scope()).to_vec();
+    // Weak: a remembered query must not keep the index (and its committer) open.
+    let index = state.search.downgrade();
     let owner = owner_filter(&user);
-    cached::read(
-        &state,
-        Namespace::Search,
-        &[&deps[0], &deps[1]],
-        &key,
-        move || async move {
+    let entry = Entry::new(Namespace::Search, key, deps, move || {
+        let (index, q) = (index.clone(), q.clone());
+        async move {
+            let index = index.upgrade()?;
             let request = SearchRequest {
                 q: q.clone(),
                 kind,
@@ -138,9 +139,9 @@ async fn search(
                 facets: results.facets,
                 hits: results.hits,
             })
-        },
-    )
-    .await
+        }
+    });
+    cached::read_entry(&state, entry).await
 }
 
 async fn suggest(
@@ -151,15 +152,14 @@ async fn suggest(
     let q = text_param(params.q)?;
     let limit = limit_param(params.limit, 10, 20)?;
     let key = format!("suggest={q}|limit={limit}|{}", user.scope());
-    let deps = groups::search_groups(&user.scope());
-    let index = state.search.clone();
+    let deps = groups::search_groups(&user.scope()).to_vec();
+    // Weak: a remembered query must not keep the index (and its committer) open.
+    let index = state.search.downgrade();
     let owner = owner_filter(&user);
-    cached::read(
-        &state,
-        Namespace::Search,
-        &[&deps[0], &deps[1]],
-        &key,
-        move || async move {
+    let entry = Entry::new(Namespace::Search, key, deps, move || {
+        let (index, q) = (index.clone(), q.clone());
+        async move {
+            let index = index.upgrade()?;
             let prefix = q.clone();
             let suggestions =
                 tokio::task::spawn_blocking(move || index.suggest(&prefix, owner, limit)).await??;
@@ -167,7 +167,7 @@ async fn suggest(
                 query: &q,
                 suggestions,
             })
-        },
-    )
-    .await
+        }
+    });
+    cached::read_entry(&state, entry).await
 }

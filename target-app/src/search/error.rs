@@ -32,6 +32,9 @@ pub enum SearchError {
         /// What the caller passed.
         given: String,
     },
+    /// The index was closed (the server is shutting down).
+    #[error("the search index is closed: SalesHub is shutting down")]
+    Closed,
     /// Reading or writing the index failed.
     #[error("search index error: {0}")]
     Tantivy(#[from] tantivy::TantivyError),

@@ -55,6 +55,26 @@ pub(crate) struct Shared {
     pub(crate) signal: Arc<Signal>,
 }
 
+/// A [`SearchIndex`] that may have been closed since: [`WeakSearchIndex::upgrade`] it to use it.
+#[derive(Clone, Debug)]
+pub struct WeakSearchIndex {
+    shared: Weak<Shared>,
+    committer: Weak<Committer>,
+}
+
+impl WeakSearchIndex {
+    /// The index, or [`SearchError::Closed`] once every [`SearchIndex`] handle was dropped.
+    pub fn upgrade(&self) -> Result<SearchIndex, SearchError> {
+        match (self.shared.upgrade(), self.committer.upgrade()) {
+            (Some(shared), Some(committer)) => Ok(SearchIndex {
+                shared,
+                _committer: committer,
+            }),
+            _ => Err(SearchError::Closed),
+        }
+    }
+}
+
 /// Whose documents the commits reported by [`CommitFeed::next`] changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changed {
@@ -263,6 +283,15 @@ impl SearchIndex {
         CommitFeed {
             ticks: self.shared.commits.subscribe(),
             shared: Arc::downgrade(&self.shared),
+        }
+    }
+
+    /// A handle that does not keep the index open, for what outlives requests (remembered
+    /// search queries that writes recompute, see `crate::refresh`).
+    pub fn downgrade(&self) -> WeakSearchIndex {
+        WeakSearchIndex {
+            shared: Arc::downgrade(&self.shared),
+            committer: Arc::downgrade(&self._committer),
         }
     }
 

@@ -24,7 +24,7 @@ mod tests;
 
 pub use doc::{DocKind, SearchDoc};
 pub use error::SearchError;
-pub use index::{Changed, CommitFeed, SearchIndex};
+pub use index::{Changed, CommitFeed, SearchIndex, WeakSearchIndex};
 pub use request::SearchRequest;
 pub use results::{SearchHit, SearchResults, Suggestion};
 

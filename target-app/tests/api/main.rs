@@ -12,3 +12,4 @@ mod ops;
 mod scoped_invalidation;
 mod scoped_search;
 mod search;
+mod write_through;

@@ -1,6 +1,7 @@
 //! Invalidation scoped by owner: a rep's write makes stale only the lists and analytics of that
 //! rep and of admins (who see everything), so other reps keep their cached answers, while every
-//! reader who can see the change gets the new value at once.
+//! reader who can see the change gets the new value at once: from the cache for the owner's
+//! scope, which the write refreshed, and loaded again for the admins', which it only invalidated.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -59,7 +60,7 @@ fn ids(page: &Value) -> Vec<i64> {
 }
 
 #[tokio::test]
-async fn a_reps_write_leaves_other_reps_cached_and_refreshes_its_own_and_the_admins() {
+async fn a_reps_write_leaves_other_reps_cached_refreshes_its_own_and_invalidates_the_admins() {
     let app = TestApp::start().await;
     let (rep1, rep2, admin) = (
         app.login(REP1).await,
@@ -104,16 +105,19 @@ async fn a_reps_write_leaves_other_reps_cached_and_refreshes_its_own_and_the_adm
     let (_, cache) = app.get_json(&rep2, "/api/analytics/revenue?by=month").await;
     assert_eq!(cache, "HIT", "rep02's revenue after rep01's write");
 
-    // The writer and the admin see the new value at once.
-    for (who, token, old_dashboard) in [("rep01", &rep1, &before[0]), ("admin", &admin, &before[2])]
-    {
+    // The writer and the admin see the new value at once: the writer's scope was refreshed by the
+    // write (a HIT), the admin's only invalidated (a MISS).
+    for (who, token, old_dashboard, expected) in [
+        ("rep01", &rep1, &before[0], "HIT"),
+        ("admin", &admin, &before[2], "MISS"),
+    ] {
         let (list, cache) = app.get_json(token, DEALS).await;
-        assert_eq!(cache, "MISS", "{who}'s deals list after the write");
+        assert_eq!(cache, expected, "{who}'s deals list after the write");
         let listed = item_with_id(whole(&list), id)
             .unwrap_or_else(|| panic!("{who}: the updated deal is listed"));
         assert_eq!(listed["amount_cents"], new_amount, "{who}'s list");
         let (dashboard, cache) = app.get_json(token, DASHBOARD).await;
-        assert_eq!(cache, "MISS", "{who}'s dashboard after the write");
+        assert_eq!(cache, expected, "{who}'s dashboard after the write");
         assert_eq!(
             stage_amount(&dashboard, "proposal") - stage_amount(old_dashboard, "proposal"),
             123_456,
@@ -149,20 +153,21 @@ async fn a_reassigned_record_leaves_the_previous_owners_lists_and_joins_the_new_
         .await;
     assert_eq!(moved.status(), 200);
 
+    // Both owners' scopes were refreshed by the write: HITs with the new contents.
     let (after1, cache) = app.get_json(&rep1, DEALS).await;
-    assert_eq!(cache, "MISS", "the previous owner's list");
+    assert_eq!(cache, "HIT", "the previous owner's list");
     assert!(
         !ids(whole(&after1)).contains(&id),
         "the deal left rep01's list"
     );
     let (after2, cache) = app.get_json(&rep2, DEALS).await;
-    assert_eq!(cache, "MISS", "the new owner's list");
+    assert_eq!(cache, "HIT", "the new owner's list");
     assert!(
         ids(whole(&after2)).contains(&id),
         "the deal joined rep02's list"
     );
     let (dashboard, cache) = app.get_json(&rep2, DASHBOARD).await;
-    assert_eq!(cache, "MISS", "the new owner's dashboard");
+    assert_eq!(cache, "HIT", "the new owner's dashboard");
     assert_ne!(dashboard, dash2);
     let read = app.get(&rep1, &format!("/api/deals/{id}")).await;
     assert_eq!(read.status(), 404, "the previous owner no longer sees it");
@@ -247,13 +252,19 @@ async fn revenue_reports_change_with_won_deals_only() {
     let rep1 = app.login(REP1).await;
     const REVENUE: &str = "/api/analytics/revenue?by=owner";
     let revenue = warm(&app, &rep1, REVENUE).await;
-    warm(&app, &rep1, DASHBOARD).await;
+    let dashboard = warm(&app, &rep1, DASHBOARD).await;
 
-    // An open deal and a new activity are on the dashboard, not in revenue.
+    // An open deal and a new activity are on the dashboard, not in revenue. The write refreshed
+    // the rep's dashboard: a HIT with the new amount.
     let (open, amount) = a_deal_in(&app, &rep1, "proposal").await;
     patch_amount(&app, &rep1, open, amount + 100).await;
-    let (_, cache) = app.get_json(&rep1, DASHBOARD).await;
-    assert_eq!(cache, "MISS", "the dashboard after an open deal's update");
+    let (after, cache) = app.get_json(&rep1, DASHBOARD).await;
+    assert_eq!(cache, "HIT", "the dashboard after an open deal's update");
+    assert_eq!(
+        stage_amount(&after, "proposal") - stage_amount(&dashboard, "proposal"),
+        100,
+        "the refreshed dashboard has the new amount"
+    );
     let (again, cache) = app.get_json(&rep1, REVENUE).await;
     assert_eq!(
         (cache.as_str(), &again),
@@ -275,11 +286,14 @@ async fn revenue_reports_change_with_won_deals_only() {
     let (_, cache) = app.get_json(&rep1, REVENUE).await;
     assert_eq!(cache, "HIT", "revenue after an activity");
 
-    // A won deal's amount is revenue: the report is loaded again, with the new total.
+    // A won deal's amount is revenue: the report is recomputed by the write, with the new total.
     let (won, amount) = a_deal_in(&app, &rep1, "won").await;
     patch_amount(&app, &rep1, won, amount + 12_345).await;
     let (after, cache) = app.get_json(&rep1, REVENUE).await;
-    assert_eq!(cache, "MISS", "revenue after a won deal's update");
+    assert_eq!(
+        cache, "HIT",
+        "revenue after a won deal's update (refreshed)"
+    );
     assert_eq!(
         after["total_amount_cents"].as_i64(),
         revenue["total_amount_cents"].as_i64().map(|t| t + 12_345),
@@ -324,7 +338,10 @@ async fn a_lead_conversion_leaves_other_reps_analytics_cached() {
     let (_, cache) = app.get_json(&rep2, INDUSTRY).await;
     assert_eq!(cache, "HIT", "rep02's revenue by industry");
     let (after, cache) = app.get_json(&rep1, DASHBOARD).await;
-    assert_eq!(cache, "MISS", "rep01's dashboard");
+    assert_eq!(
+        cache, "HIT",
+        "rep01's dashboard, refreshed by the conversion"
+    );
     assert_eq!(
         after["leads_converted"].as_i64(),
         dash1["leads_converted"].as_i64().map(|n| n + 1),
