@@ -154,12 +154,10 @@ impl HttpClient {
             .authority()
             .cloned()
             .ok_or_else(|| ClientError::new(ErrorKind::Other, "request URI has no host"))?;
-        let host = HeaderValue::from_str(authority.as_str())
-            .map_err(|_| ClientError::new(ErrorKind::Other, "bad host"))?;
         encode_request(
             &mut conn.out,
             &parts,
-            &host,
+            &authority,
             &body.into_inner().unwrap_or_default(),
         );
         // One retry on a fresh connection when the old one turned out closed before the request

@@ -446,12 +446,12 @@ fn keep_alive(version: u8, headers: &HeaderMap) -> bool {
     }
 }
 
-/// Writes the request line, the headers (with `host` when the request has no `Host`, and the
-/// body's `content-length`) and the body into `out`, for one `write`.
+/// Writes the request line, the headers (with a `host` of `authority` when the request has no
+/// `Host`, and the body's `content-length`) and the body into `out`, for one `write`.
 pub(crate) fn encode_request(
     out: &mut Vec<u8>,
     parts: &http::request::Parts,
-    host: &HeaderValue,
+    authority: &http::uri::Authority,
     body: &[u8],
 ) {
     out.clear();
@@ -467,7 +467,7 @@ pub(crate) fn encode_request(
         out.extend_from_slice(b"\r\n");
     };
     if !parts.headers.contains_key(http::header::HOST) {
-        header(b"host", host.as_bytes());
+        header(b"host", authority.as_str().as_bytes());
     }
     for (name, value) in &parts.headers {
         // The body's length is ours to say; the engine never streams a body.

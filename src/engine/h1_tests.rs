@@ -56,12 +56,7 @@ fn encoded(method: Method, path: &str, body: &'static [u8]) -> Vec<u8> {
         .unwrap()
         .into_parts();
     let mut out = Vec::new();
-    encode_request(
-        &mut out,
-        &parts,
-        &HeaderValue::from_static("example:1"),
-        body,
-    );
+    encode_request(&mut out, &parts, &"example:1".parse().unwrap(), body);
     out
 }
 
