@@ -65,6 +65,10 @@ pub struct CompareArgs {
     /// throughput or error_rate (percentage points). Repeat for several.
     #[arg(long, value_name = "KEY=PCT", value_parser = EffectKey::parse_pair)]
     pub min_effect: Vec<(EffectKey, f64)>,
+    /// Gate only the whole run's figures, not each endpoint's too (replaces [regression]
+    /// gate_endpoints).
+    #[arg(long)]
+    pub overall_only: bool,
     /// Live: each trial's measured duration, e.g. 5s.
     #[arg(long, value_name = "DURATION", value_parser = super::run::parse_duration)]
     pub duration: Option<Duration>,
@@ -105,6 +109,7 @@ pub fn execute(
         trials: None,
         alpha: args.alpha,
         min_effects: args.min_effect.clone(),
+        overall_only: args.overall_only,
     }
     .apply_to(&mut settings);
     let read = |arg: &str| -> Result<(RunResult, PathBuf), String> {
@@ -241,6 +246,7 @@ fn live(args: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
         trials: args.trials.or(plan.regression.is_none().then_some(8)),
         alpha: args.alpha,
         min_effects: args.min_effect.clone(),
+        overall_only: args.overall_only,
     };
     if let Err(e) = apply_gate(&mut plan, &overrides) {
         return quiet_broken_pipe(writeln!(err, "error: {e}"), Exit::Usage);

@@ -63,6 +63,10 @@ pub struct RunArgs {
     /// throughput or error_rate (percentage points). Repeat for several.
     #[arg(long, value_name = "KEY=PCT", value_parser = EffectKey::parse_pair)]
     pub min_effect: Vec<(EffectKey, f64)>,
+    /// Gate only the whole run's figures, not each endpoint's too (replaces [regression]
+    /// gate_endpoints).
+    #[arg(long)]
+    pub overall_only: bool,
     /// Run only worker I's slice of the load, of N workers running the same scenario (1 ≤ I ≤ N):
     /// the rate, users or connections divided so the workers together send the whole load.
     /// Merge their results with `stampede merge`.
@@ -132,6 +136,7 @@ impl RunArgs {
                 trials: self.trials,
                 alpha: self.alpha,
                 min_effects: self.min_effect,
+                overall_only: self.overall_only,
             },
             segment: self.segment,
         }

@@ -24,33 +24,56 @@ pub struct Comparison {
     pub rows: Vec<ComparisonRow>,
     /// Things that make the comparison less trustworthy (different hosts, scenario files, ...).
     pub warnings: Vec<String>,
+    /// The alpha of each endpoint's tests when endpoints are gated: the overall alpha split over
+    /// the endpoints with enough requests; `None` when no endpoint is gated.
+    #[serde(default)]
+    pub endpoint_alpha: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComparisonRow {
     pub subject: String,
-    /// One verdict per metric in [`GatedMetric::ALL`] order; only the gated ones set the verdict.
+    /// One verdict per metric in [`GatedMetric::ALL`] order; only the `gated` ones set the verdict.
     pub metrics: Vec<MetricVerdict>,
 }
 
 impl Comparison {
-    /// The metric verdicts that decide: the gated metrics of the overall row.
-    pub fn gated(&self) -> impl Iterator<Item = &MetricVerdict> {
-        self.rows
-            .iter()
-            .filter(|r| r.subject == OVERALL)
-            .flat_map(|r| &r.metrics)
-            .filter(|m| self.settings.metrics.contains(&m.metric))
+    /// The metric verdicts that decide, with their row's subject: the gated metrics of the overall
+    /// row, then those of each endpoint that could be judged.
+    pub fn gated(&self) -> impl Iterator<Item = (&str, &MetricVerdict)> {
+        self.rows.iter().flat_map(|r| {
+            r.metrics
+                .iter()
+                .filter(|m| m.gated)
+                .map(move |m| (r.subject.as_str(), m))
+        })
     }
 
     /// The sentences behind the verdict: the reasons when there are any (regressed, improved or
-    /// inconclusive metrics, invalid runs), else each gated metric's explanation.
+    /// inconclusive metrics, invalid runs), else each gated metric's explanation of the overall
+    /// row and a line for the endpoints.
     pub fn explain_lines(&self) -> Vec<String> {
-        if self.reasons.is_empty() {
-            self.gated().map(|m| m.explanation.clone()).collect()
-        } else {
-            self.reasons.clone()
+        if !self.reasons.is_empty() {
+            return self.reasons.clone();
         }
+        let mut lines: Vec<String> = self
+            .gated()
+            .filter(|(subject, _)| *subject == OVERALL)
+            .map(|(_, m)| m.explanation.clone())
+            .collect();
+        let endpoints: BTreeSet<&str> = self
+            .gated()
+            .map(|(subject, _)| subject)
+            .filter(|s| *s != OVERALL)
+            .collect();
+        if let (Some(alpha), false) = (self.endpoint_alpha, endpoints.is_empty()) {
+            lines.push(format!(
+                "{} endpoints gated each at alpha {}: none regressed or improved",
+                endpoints.len(),
+                super::verdict::format_p(alpha)
+            ));
+        }
+        lines
     }
 
     /// The verdict in words: "regressed: p95 of overall rose 14.2% (12.1ms → 13.8ms), p = 0.00016
@@ -107,20 +130,49 @@ pub fn compare(baseline: &RunResult, candidate: &RunResult, settings: &GateSetti
     let mut subjects: BTreeSet<String> = BTreeSet::new();
     subjects.extend(baseline.endpoints.iter().map(|e| e.name.clone()));
     subjects.extend(candidate.endpoints.iter().map(|e| e.name.clone()));
+    let endpoints: Vec<(String, Vec<TrialStats>, Vec<TrialStats>)> = subjects
+        .into_iter()
+        .map(|name| {
+            let pick = |t: &[(TrialStats, Vec<(String, TrialStats)>)]| -> Vec<TrialStats> {
+                t.iter()
+                    .filter_map(|(_, eps)| {
+                        eps.iter().find(|(n, _)| *n == name).map(|(_, s)| s.clone())
+                    })
+                    .collect()
+            };
+            let (a, b) = (pick(&base_trials.1), pick(&cand_trials.1));
+            (name, a, b)
+        })
+        .collect();
     let mut rows = vec![row(OVERALL, &base_trials.0, &cand_trials.0, settings)];
-    for name in subjects {
-        let pick = |t: &[(TrialStats, Vec<(String, TrialStats)>)]| -> Vec<TrialStats> {
-            t.iter()
-                .filter_map(|(_, eps)| eps.iter().find(|(n, _)| *n == name).map(|(_, s)| s.clone()))
-                .collect()
-        };
-        let (a, b) = (pick(&base_trials.1), pick(&cand_trials.1));
-        rows.push(row(&name, &a, &b, settings));
+    for m in &mut rows[0].metrics {
+        m.gated = settings.metrics.contains(&m.metric);
     }
-    let gated: Vec<MetricVerdict> = rows[0]
-        .metrics
+    // Each endpoint with enough behind it is a test of its own: alpha is split over them
+    // (Bonferroni), so gating ten endpoints raises the false-alarm rate no more than gating one.
+    let judged = endpoints
         .iter()
-        .filter(|m| settings.metrics.contains(&m.metric))
+        .filter(|(_, a, b)| enough_requests(a, b, settings.min_requests))
+        .count();
+    let endpoint_alpha = (settings.endpoints && judged > 0).then(|| settings.alpha / judged as f64);
+    let endpoint_settings = GateSettings {
+        alpha: endpoint_alpha.unwrap_or(settings.alpha),
+        ..settings.clone()
+    };
+    for (name, a, b) in &endpoints {
+        let mut r = row(name, a, b, &endpoint_settings);
+        if endpoint_alpha.is_some() {
+            for m in &mut r.metrics {
+                m.gated =
+                    settings.metrics.contains(&m.metric) && m.verdict != Verdict::Inconclusive;
+            }
+        }
+        rows.push(r);
+    }
+    let gated: Vec<MetricVerdict> = rows
+        .iter()
+        .flat_map(|r| &r.metrics)
+        .filter(|m| m.gated)
         .cloned()
         .collect();
     let verdict = if invalid {
@@ -139,7 +191,13 @@ pub fn compare(baseline: &RunResult, candidate: &RunResult, settings: &GateSetti
         reasons,
         rows,
         warnings,
+        endpoint_alpha,
     }
+}
+
+/// True when both sides have trials and every trial has at least `min` requests.
+fn enough_requests(a: &[TrialStats], b: &[TrialStats], min: u64) -> bool {
+    !a.is_empty() && !b.is_empty() && a.iter().chain(b).all(|t| t.requests >= min)
 }
 
 fn row(
@@ -229,3 +287,7 @@ fn environment_warnings(a: &RunResult, b: &RunResult) -> Vec<String> {
     }
     w
 }
+
+#[cfg(test)]
+#[path = "comparison_tests.rs"]
+mod tests;

@@ -8,7 +8,7 @@ use tabled::builder::Builder;
 use tabled::settings::object::Columns;
 use tabled::settings::{Alignment, Style};
 
-use super::comparison::{Comparison, OVERALL};
+use super::comparison::Comparison;
 use super::verdict::{GatedMetric, MetricVerdict, Verdict, format_p};
 use crate::report::html::{HtmlSection, escape};
 use crate::report::junit::{JunitCase, JunitFailure};
@@ -35,17 +35,17 @@ pub fn format_change(m: &MetricVerdict) -> String {
     }
 }
 
-/// The verdict word, upper-cased when it is a gated metric of the overall row (the ones that
-/// decide), so the eye finds them.
-fn verdict_cell(c: &Comparison, subject: &str, m: &MetricVerdict) -> String {
-    if subject == OVERALL && c.settings.metrics.contains(&m.metric) {
+/// The verdict word, upper-cased and starred when it decides (a gated metric), so the eye finds
+/// them.
+fn verdict_cell(m: &MetricVerdict) -> String {
+    if m.gated {
         format!("{} *", m.verdict.label().to_uppercase())
     } else {
         m.verdict.label().to_string()
     }
 }
 
-fn cells(c: &Comparison, subject: &str, m: &MetricVerdict) -> [String; 7] {
+fn cells(subject: &str, m: &MetricVerdict) -> [String; 7] {
     [
         subject.to_string(),
         m.metric.label().to_string(),
@@ -53,7 +53,7 @@ fn cells(c: &Comparison, subject: &str, m: &MetricVerdict) -> [String; 7] {
         format_value(m.metric, m.candidate),
         format_change(m),
         m.p_value.map_or_else(|| "-".into(), format_p),
-        verdict_cell(c, subject, m),
+        verdict_cell(m),
     ]
 }
 
@@ -73,7 +73,7 @@ pub fn table(c: &Comparison) -> String {
     builder.push_record(HEADER);
     for row in &c.rows {
         for m in &row.metrics {
-            builder.push_record(cells(c, &row.subject, m));
+            builder.push_record(cells(&row.subject, m));
         }
     }
     let mut table = builder.build();
@@ -86,18 +86,30 @@ pub fn table(c: &Comparison) -> String {
 /// The whole terminal report: the table, the verdict explained, and the warnings.
 pub fn write_terminal(out: &mut dyn Write, c: &Comparison) -> io::Result<()> {
     writeln!(out, "{}", table(c))?;
-    writeln!(
-        out,
-        "* gated (alpha {}, minimum effect {:.0}% p50/throughput, {:.0}% p95/p99, {:.2} pt error rate); medians over trials",
-        c.settings.alpha,
-        c.settings.min_effect_p50 * 100.0,
-        c.settings.min_effect_tail * 100.0,
-        c.settings.min_effect_error_rate * 100.0
-    )?;
+    writeln!(out, "{}", footnote(c))?;
     for w in &c.warnings {
         writeln!(out, "warning: {w}")?;
     }
     writeln!(out, "verdict: {}", c.explain())
+}
+
+/// What the stars in the verdict column mean: the test, its alpha (per endpoint too) and the
+/// minimum effects.
+fn footnote(c: &Comparison) -> String {
+    let s = &c.settings;
+    let endpoints = match c.endpoint_alpha {
+        Some(a) => format!(", each endpoint at alpha {}", format_p(a)),
+        None => String::new(),
+    };
+    format!(
+        "* gated: one-sided Mann-Whitney U over per-trial values, alpha {}{endpoints}, and a \
+         minimum effect of {:.0}% p50/throughput, {:.0}% p95/p99, {:.2} pt error rate; baseline \
+         and candidate are medians over trials",
+        s.alpha,
+        s.min_effect_p50 * 100.0,
+        s.min_effect_tail * 100.0,
+        s.min_effect_error_rate * 100.0
+    )
 }
 
 fn md_escape(text: &str) -> String {
@@ -121,14 +133,11 @@ pub fn markdown(c: &Comparison, title: &str) -> String {
     md.push_str("|---|---|---:|---:|---:|---:|---|\n");
     for row in &c.rows {
         for m in &row.metrics {
-            let cells = cells(c, &row.subject, m).map(|s| md_escape(&s));
+            let cells = cells(&row.subject, m).map(|s| md_escape(&s));
             md.push_str(&format!("| {} |\n", cells.join(" | ")));
         }
     }
-    md.push_str(&format!(
-        "\n\\* gated: one-sided Mann-Whitney U over per-trial values, alpha {}, and a minimum effect.\n",
-        c.settings.alpha
-    ));
+    md.push_str(&format!("\n\\{}\n", footnote(c)));
     for w in &c.warnings {
         md.push_str(&format!("\n> **warning:** {}\n", md_escape(w)));
     }
@@ -138,16 +147,17 @@ pub fn markdown(c: &Comparison, title: &str) -> String {
 /// The suite name of the gate's JUnit cases.
 pub const JUNIT_SUITE: &str = "regression gate";
 
-/// JUnit test cases, one per gated metric of the overall row: a regression is a failure, and so
-/// is an inconclusive metric with `strict` (without it, the case passes and says inconclusive).
+/// JUnit test cases, one per gated metric of the overall row and of each gated endpoint: a
+/// regression is a failure, and so is an inconclusive metric with `strict` (without it, the case
+/// passes and says inconclusive).
 pub fn junit_cases(c: &Comparison, strict: bool) -> Vec<JunitCase> {
     c.gated()
-        .map(|m| {
+        .map(|(subject, m)| {
             let fails =
                 m.verdict == Verdict::Regressed || (strict && m.verdict == Verdict::Inconclusive);
             JunitCase {
                 suite: JUNIT_SUITE.into(),
-                name: format!("{} ({OVERALL}): {}", m.metric.label(), m.verdict.label()),
+                name: format!("{} ({subject}): {}", m.metric.label(), m.verdict.label()),
                 failure: fails.then(|| JunitFailure {
                     message: m.explanation.clone(),
                     detail: format!(
@@ -180,7 +190,7 @@ pub fn html_section(c: &Comparison, title: &str) -> HtmlSection {
     for row in &c.rows {
         for m in &row.metrics {
             html.push_str("<tr>");
-            for cell in cells(c, &row.subject, m) {
+            for cell in cells(&row.subject, m) {
                 html.push_str(&format!("<td>{}</td>", escape(&cell)));
             }
             html.push_str("</tr>\n");

@@ -87,8 +87,8 @@ impl GatedMetric {
     fn min_requests(self, s: &GateSettings) -> u64 {
         match self {
             GatedMetric::P99 => s.min_requests_p99,
-            GatedMetric::P95 => s.min_requests_p99 / 5,
-            _ => 1,
+            GatedMetric::P95 => (s.min_requests_p99 / 5).max(s.min_requests),
+            _ => s.min_requests,
         }
     }
 }
@@ -108,8 +108,23 @@ pub struct GateSettings {
     pub min_effect_error_rate: f64,
     /// Requests per trial needed to gate p99 (p95 needs a fifth of it).
     pub min_requests_p99: u64,
+    /// Requests per trial needed to gate p50, throughput and the error rate of a row.
+    #[serde(default = "default_min_requests")]
+    pub min_requests: u64,
     /// The metrics tested.
     pub metrics: Vec<GatedMetric>,
+    /// Whether each endpoint is gated too (at alpha split over the endpoints), not only the
+    /// overall row.
+    #[serde(default = "default_gate_endpoints")]
+    pub endpoints: bool,
+}
+
+fn default_min_requests() -> u64 {
+    GateSettings::default().min_requests
+}
+
+fn default_gate_endpoints() -> bool {
+    true
 }
 
 impl Default for GateSettings {
@@ -121,12 +136,14 @@ impl Default for GateSettings {
             min_effect_throughput: 0.05,
             min_effect_error_rate: 0.001,
             min_requests_p99: 10_000,
+            min_requests: 100,
             metrics: vec![
                 GatedMetric::P50,
                 GatedMetric::P95,
                 GatedMetric::Throughput,
                 GatedMetric::ErrorRate,
             ],
+            endpoints: true,
         }
     }
 }
@@ -177,6 +194,10 @@ pub struct MetricVerdict {
     pub p_value: Option<f64>,
     /// The verdict in words.
     pub explanation: String,
+    /// Whether this verdict decides the comparison: a gated metric of the overall row, or of an
+    /// endpoint that had enough trials and requests to be judged.
+    #[serde(default)]
+    pub gated: bool,
 }
 
 /// Judges one metric of `subject` (an endpoint name, or "overall") over per-trial values.
@@ -204,6 +225,7 @@ pub fn judge(
         change,
         p_value: None,
         explanation: String::new(),
+        gated: false,
     };
     let trials = format!("{} vs {} trials", a.len(), b.len());
     if min_achievable_p(a.len(), b.len()) > settings.alpha {

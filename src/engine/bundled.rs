@@ -381,6 +381,9 @@ fn fault_args(spec: &BundledSpec) -> Vec<String> {
     let mut args = Vec::new();
     if let Some(delay) = spec.inject_delay {
         args.extend(["--inject-delay".to_string(), us(delay)]);
+        if let Some(prefix) = &spec.inject_delay_path {
+            args.extend(["--inject-delay-path".to_string(), prefix.clone()]);
+        }
     }
     if let Some(rate) = spec.inject_error_rate {
         args.extend(["--inject-error-rate".to_string(), rate.to_string()]);

@@ -51,13 +51,16 @@ pub fn apply(mut plan: Plan, options: &RunOptions) -> Result<Plan, RunError> {
     Ok(plan)
 }
 
-/// `--trials N`, `--alpha A` and `--min-effect KEY=PCT` on `stampede run` and `stampede compare`.
+/// `--trials N`, `--alpha A`, `--min-effect KEY=PCT` and `--overall-only` on `stampede run` and
+/// `stampede compare`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GateOverrides {
     pub trials: Option<u32>,
     pub alpha: Option<f64>,
     /// Minimum effects replacing the scenario's, in the order given.
     pub min_effects: Vec<(EffectKey, f64)>,
+    /// Gate only the whole run, not each endpoint (`gate_endpoints = false`).
+    pub overall_only: bool,
 }
 
 /// Which of the gate's minimum effects a `--min-effect KEY=PCT` replaces.
@@ -99,10 +102,13 @@ impl EffectKey {
 }
 
 impl GateOverrides {
-    /// Puts `--alpha` and `--min-effect` into the gate's settings.
+    /// Puts `--alpha`, `--min-effect` and `--overall-only` into the gate's settings.
     pub fn apply_to(&self, gate: &mut GateSettings) {
         if let Some(alpha) = self.alpha {
             gate.alpha = alpha;
+        }
+        if self.overall_only {
+            gate.endpoints = false;
         }
         for &(key, value) in &self.min_effects {
             match key {
@@ -342,10 +348,13 @@ path = "/"
                 EffectKey::parse_pair("p50=3%").unwrap(),
                 EffectKey::parse_pair("tail=20%").unwrap(),
             ],
+            overall_only: true,
         };
         let throughput = gate.min_effect_throughput;
+        assert!(gate.endpoints);
         overrides.apply_to(&mut gate);
         assert_eq!(gate.alpha, 0.01);
+        assert!(!gate.endpoints, "--overall-only turns endpoint gating off");
         assert!((gate.min_effect_p50 - 0.03).abs() < 1e-12);
         assert!((gate.min_effect_tail - 0.2).abs() < 1e-12);
         assert_eq!(gate.min_effect_throughput, throughput);

@@ -138,6 +138,8 @@ pub struct BundledSpec {
     pub seed_config: Option<PathBuf>,
     /// Fault knobs passed to SalesHub: a fixed added delay per request,
     pub inject_delay: Option<Duration>,
+    /// only on paths starting with this prefix when set (e.g. `/api/search`),
+    pub inject_delay_path: Option<String>,
     /// a share of requests answered with an error (a fraction, 0..=1),
     pub inject_error_rate: Option<f64>,
     /// and a periodic stall of `stall_for` every `stall_every` (both set, or neither).

@@ -56,6 +56,8 @@ pub struct RawRegression {
     pub min_effect_error_rate: Option<S<PercentValue>>,
     pub metrics: Option<S<Vec<S<String>>>>,
     pub min_requests_p99: Option<S<i64>>,
+    pub min_requests: Option<S<i64>>,
+    pub gate_endpoints: Option<S<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,7 +77,7 @@ pub struct RawTarget {
 #[derive(Debug)]
 pub enum RawBundled {
     Enabled(bool),
-    Options(RawBundledOptions),
+    Options(Box<RawBundledOptions>),
 }
 
 impl<'de> Deserialize<'de> for RawBundled {
@@ -94,7 +96,7 @@ impl<'de> Deserialize<'de> for RawBundled {
                 map: A,
             ) -> Result<RawBundled, A::Error> {
                 RawBundledOptions::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(RawBundled::Options)
+                    .map(|o| RawBundled::Options(Box::new(o)))
             }
         }
         d.deserialize_any(V)
@@ -107,6 +109,7 @@ pub struct RawBundledOptions {
     pub cache: Option<S<RawBundledCache>>,
     pub seed_config: Option<S<String>>,
     pub inject_delay: Option<S<DurationValue>>,
+    pub inject_delay_path: Option<S<String>>,
     pub inject_error_rate: Option<S<PercentValue>>,
     pub stall_every: Option<S<DurationValue>>,
     pub stall_for: Option<S<DurationValue>>,

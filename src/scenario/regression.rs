@@ -150,6 +150,13 @@ pub(crate) fn regression(
         gate.min_requests_p99 =
             u64::from(ctx.int_in(n, "regression.min_requests_p99", 1, i64::from(u32::MAX)));
     }
+    if let Some(n) = &r.min_requests {
+        gate.min_requests =
+            u64::from(ctx.int_in(n, "regression.min_requests", 1, i64::from(u32::MAX)));
+    }
+    if let Some(b) = &r.gate_endpoints {
+        gate.endpoints = *b.get_ref();
+    }
     if let Some(list) = &r.metrics {
         let mut metrics = Vec::new();
         for (i, name) in list.get_ref().iter().enumerate() {

@@ -240,6 +240,29 @@ fn bundled_options(ctx: &mut Ctx, o: &RawBundledOptions) -> BundledSpec {
         ),
         _ => {}
     }
+    let inject_delay_path = o.inject_delay_path.as_ref().and_then(|p| {
+        let key = "target.bundled.inject_delay_path";
+        if o.inject_delay.is_none() {
+            ctx.err(
+                p.span(),
+                key,
+                "set `inject_delay` too: the delay to add on this path",
+            );
+            None
+        } else if !p.get_ref().starts_with('/') {
+            ctx.err(
+                p.span(),
+                key,
+                format!(
+                    "'{}' is not a path prefix: start it with /, e.g. \"/api/search\"",
+                    p.get_ref()
+                ),
+            );
+            None
+        } else {
+            Some(p.get_ref().clone())
+        }
+    });
     BundledSpec {
         cache: match o.cache.as_ref().map(|c| *c.get_ref()) {
             None | Some(RawBundledCache::Redis) => BundledCache::Redis,
@@ -248,6 +271,7 @@ fn bundled_options(ctx: &mut Ctx, o: &RawBundledOptions) -> BundledSpec {
         },
         seed_config,
         inject_delay: o.inject_delay.as_ref().map(|d| d.get_ref().0),
+        inject_delay_path,
         inject_error_rate: o.inject_error_rate.as_ref().map(|r| r.get_ref().0),
         stall_every,
         stall_for,

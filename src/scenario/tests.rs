@@ -686,6 +686,25 @@ fn target_needs_exactly_one_http_destination() {
         (spec.cache, spec.inject_delay),
         (BundledCache::Memory, Some(Duration::from_millis(2)))
     );
+    let text = with_journey("").replace(
+        "url = \"http://127.0.0.1:8080/\"\n",
+        "bundled = { inject_delay = \"2ms\", inject_delay_path = \"/api/search\" }\n",
+    );
+    let plan = load(&text).unwrap();
+    let TargetKind::Bundled(spec) = &plan.target.kind else {
+        panic!()
+    };
+    assert_eq!(spec.inject_delay_path.as_deref(), Some("/api/search"));
+    let text = with_journey("").replace(
+        "url = \"http://127.0.0.1:8080/\"\n",
+        "bundled = { inject_delay_path = \"api/search\" }\n",
+    );
+    assert_one(
+        &text,
+        pos(&text, "\"api/search\""),
+        "target.bundled.inject_delay_path",
+        "set `inject_delay` too",
+    );
 }
 
 #[test]

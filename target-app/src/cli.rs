@@ -73,6 +73,9 @@ pub struct ServeArgs {
     /// Fault knob: added to every /api request (e.g. 5ms).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub inject_delay: Option<Duration>,
+    /// Fault knob: apply --inject-delay only to paths starting with this prefix (e.g. /api/search).
+    #[arg(long, value_name = "PREFIX", requires = "inject_delay", value_parser = parse_path_prefix)]
+    pub inject_delay_path: Option<String>,
     /// Fault knob: fraction of /api requests answered with a 500 (0..1).
     #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
     pub inject_error_rate: Option<f64>,
@@ -103,6 +106,16 @@ pub struct SeedArgs {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+fn parse_path_prefix(text: &str) -> Result<String, String> {
+    if text.starts_with('/') {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "'{text}': expected a path prefix starting with /, e.g. /api/search"
+        ))
+    }
 }
 
 fn parse_fraction(text: &str) -> Result<f64, String> {
@@ -146,6 +159,7 @@ impl ServeArgs {
             cache_config: CacheConfig::default(),
             faults: FaultConfig {
                 delay: self.inject_delay.unwrap_or_default(),
+                delay_path: self.inject_delay_path.clone(),
                 error_rate: self.inject_error_rate.unwrap_or(0.0),
                 stall_every: self.stall_every,
                 stall_for: self.stall_for.unwrap_or_default(),

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
@@ -15,8 +15,10 @@ use crate::state::AppState;
 /// The configured faults; all off by default.
 #[derive(Debug, Clone, Default)]
 pub struct FaultConfig {
-    /// Added to every API request before it is handled.
+    /// Added to every API request before it is handled (or only to those under `delay_path`).
     pub delay: Duration,
+    /// When set, `delay` applies only to requests whose path starts with this prefix.
+    pub delay_path: Option<String>,
     /// Fraction (0..=1) of API requests answered with a 500 without being handled.
     pub error_rate: f64,
     /// With `stall_for`: every `stall_every`, the API pauses for `stall_for`.
@@ -57,6 +59,16 @@ impl Faults {
         }
     }
 
+    /// Whether a request for `path` gets the injected delay.
+    pub fn delays(&self, path: &str) -> bool {
+        !self.config.delay.is_zero()
+            && self
+                .config
+                .delay_path
+                .as_deref()
+                .is_none_or(|prefix| path.starts_with(prefix))
+    }
+
     /// How long a request arriving now must wait for the current stall to end. Stalls start at
     /// `every`, `2 × every`, ... after start and last `stall_for`.
     pub fn stall_remaining(&self, now: Instant) -> Duration {
@@ -82,7 +94,12 @@ pub async fn apply(State(state): State<AppState>, request: Request, next: Next) 
     if !stall.is_zero() {
         tokio::time::sleep(stall).await;
     }
-    if !faults.config.delay.is_zero() {
+    // Inside the `/api` nest the request's own URI has lost its prefix; the original keeps it.
+    let path = request
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| request.uri().path(), |uri| uri.path());
+    if faults.delays(path) {
         tokio::time::sleep(faults.config.delay).await;
     }
     if faults.config.error_rate > 0.0 && rand::rng().random_bool(faults.config.error_rate.min(1.0))
@@ -120,6 +137,24 @@ mod tests {
             faults.stall_remaining(t0 + Duration::from_millis(20_000)),
             Duration::from_secs(1)
         );
+    }
+
+    #[test]
+    fn a_delay_path_limits_the_delay_to_its_prefix() {
+        let everywhere = Faults::new(FaultConfig {
+            delay: Duration::from_millis(5),
+            ..FaultConfig::default()
+        });
+        assert!(everywhere.delays("/api/contacts") && everywhere.delays("/api/search"));
+        let search_only = Faults::new(FaultConfig {
+            delay: Duration::from_millis(5),
+            delay_path: Some("/api/search".into()),
+            ..FaultConfig::default()
+        });
+        assert!(search_only.delays("/api/search"));
+        assert!(search_only.delays("/api/search/suggest"));
+        assert!(!search_only.delays("/api/contacts"));
+        assert!(!Faults::new(FaultConfig::default()).delays("/api/search"));
     }
 
     #[test]

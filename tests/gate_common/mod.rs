@@ -28,12 +28,22 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Starts a seeded SalesHub in `dir`, with `delay` injected when given.
+/// Starts a seeded SalesHub in `dir`, with `delay` injected into every API request when given.
 pub async fn saleshub(dir: &Path, delay: Option<Duration>) -> BundledTarget {
+    start(dir, delay, None).await
+}
+
+/// Starts a seeded SalesHub in `dir` whose requests under `prefix` (only) are `delay` slower.
+pub async fn saleshub_slow_on(dir: &Path, delay: Duration, prefix: &str) -> BundledTarget {
+    start(dir, Some(delay), Some(prefix)).await
+}
+
+async fn start(dir: &Path, delay: Option<Duration>, prefix: Option<&str>) -> BundledTarget {
     let spec = BundledSpec {
         cache: BundledCache::Redis,
         seed_config: Some(repo_root().join("fixtures/seed-small.toml")),
         inject_delay: delay,
+        inject_delay_path: prefix.map(str::to_string),
         ..BundledSpec::default()
     };
     let mut options = BundledOptions::new(stampede_exe(), spec);
@@ -44,10 +54,10 @@ pub async fn saleshub(dir: &Path, delay: Option<Duration>) -> BundledTarget {
         .await
         .expect("SalesHub starts");
     eprintln!(
-        "SalesHub at {} (cache: {}, inject-delay: {:?})",
+        "SalesHub at {} (cache: {}, inject-delay: {delay:?} on {})",
         target.base_url(),
         target.cache_backend(),
-        delay
+        prefix.unwrap_or("every path")
     );
     target
 }
@@ -57,6 +67,26 @@ pub async fn saleshub(dir: &Path, delay: Option<Duration>) -> BundledTarget {
 /// a cached contact list at 250/s, trials of
 /// 1 s after 0.5 s of warm-up; p50 and p95 gated (p95 with 200 requests per trial behind it).
 pub fn scenario(dir: &Path, trials: u32) -> PathBuf {
+    let list = r#"[[journeys]]
+name = "list"
+[[journeys.steps]]
+name = "contacts"
+path = "/api/contacts?offset=${random.int(0, 9)}&limit=20"
+headers = { Authorization = "Bearer ${token}" }
+checks = [{ status = 200 }]
+"#;
+    write_scenario(dir, trials, "250/s", "", list)
+}
+
+/// A regression scenario like [`scenario`] with `rate`, more `[regression]` keys and its own
+/// journeys after the sign-in (which extracts `token`).
+pub fn write_scenario(
+    dir: &Path,
+    trials: u32,
+    rate: &str,
+    regression: &str,
+    journeys: &str,
+) -> PathBuf {
     let users = repo_root().join("fixtures/users.csv");
     let text = format!(
         r#"name = "gate-test"
@@ -66,13 +96,14 @@ url = "http://127.0.0.1:9"
 timeout = "5s"
 [load]
 model = "open"
-rate = "250/s"
+rate = "{rate}"
 duration = "1s"
 warmup = "500ms"
 [regression]
 trials = {trials}
 min_requests_p99 = 1000
 metrics = ["p50", "p95", "throughput", "error_rate"]
+{regression}
 [feeders.users]
 file = "{users}"
 [[journeys]]
@@ -85,14 +116,7 @@ path = "/api/auth/login"
 json = {{ email = "${{users.email}}", password = "${{users.password}}" }}
 checks = [{{ status = 200 }}]
 extract = {{ token = "/token" }}
-[[journeys]]
-name = "list"
-[[journeys.steps]]
-name = "contacts"
-path = "/api/contacts?offset=${{random.int(0, 9)}}&limit=20"
-headers = {{ Authorization = "Bearer ${{token}}" }}
-checks = [{{ status = 200 }}]
-"#,
+{journeys}"#,
         users = users.display()
     );
     let path = dir.join("gate-test.toml");
