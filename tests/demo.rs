@@ -1,6 +1,6 @@
 //! `stampede demo`, shortened (5 s per run, small seed): both runs happen, the second with the
-//! cache off, the comparison is printed, both results are written, and no process it started is
-//! left running.
+//! cache off (where the hit-rate threshold is not checked), the comparison is printed, both
+//! results are written, and no process it started is left running.
 
 mod common;
 mod library;
@@ -57,8 +57,32 @@ fn demo_runs_cache_on_then_off_compares_and_cleans_up() {
     assert_eq!(off["target"]["cache_backend"], "off");
     assert!(on["totals"]["requests"].as_u64() > Some(0));
     assert!(off["totals"]["requests"].as_u64() > Some(0));
-    // Without a cache there are no hits.
+    // Without a cache there are no hits, and no hit-rate threshold to fail.
     assert_eq!(off["cache"]["client"]["hits"], 0, "{:#}", off["cache"]);
+    let expressions = |run: &serde_json::Value| -> Vec<String> {
+        run["thresholds"]
+            .as_array()
+            .expect("thresholds")
+            .iter()
+            .map(|t| t["expression"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let hit_rate = "cache_hit_rate > 80%".to_string();
+    assert!(
+        expressions(&on).contains(&hit_rate),
+        "{:?}",
+        expressions(&on)
+    );
+    assert!(
+        !expressions(&off).contains(&hit_rate),
+        "{:?}",
+        expressions(&off)
+    );
+    assert!(
+        stdout.contains("not checked without a cache: cache_hit_rate > 80%"),
+        "{}",
+        both(&output)
+    );
     // Every SalesHub (and redis-server) the demo started is gone.
     let left = library::processes_mentioning(&ws.path().display().to_string());
     assert!(left.is_empty(), "processes still running: {left:?}");
