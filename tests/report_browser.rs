@@ -188,3 +188,28 @@ fn reports_load_in_chromium_with_every_chart_drawn() {
     // Six charts, plus the breaking-point finding's latency and errors against load.
     check_page("report-one-hour", &render_html(&long, None, &[]), 7);
 }
+
+/// Long runs are downsampled: no line of any chart of a one-hour report has more points than the
+/// report's limit (every series, the generator's and the target's alike).
+#[test]
+fn a_one_hour_report_draws_no_series_with_more_than_the_point_limit() {
+    use stampede::report::html::charts::downsample::MAX_POINTS;
+    let html = render_html(&synthetic::one_hour_result(), None, &[]);
+    let mut longest = 0;
+    for polyline in html.split("<polyline").skip(1) {
+        let points = polyline
+            .split("points=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a polyline has points");
+        let count = points.split_whitespace().count();
+        assert!(
+            count <= MAX_POINTS,
+            "a series of {count} points (limit {MAX_POINTS}): {}…",
+            &polyline[..polyline.len().min(120)]
+        );
+        longest = longest.max(count);
+    }
+    // The one-hour series really were thinned to the limit, not just short.
+    assert!(longest > MAX_POINTS / 2, "longest series {longest}");
+}

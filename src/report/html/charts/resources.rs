@@ -121,8 +121,7 @@ where
         ))?
         .label("generator CPU")
         .legend(legend_line(generator));
-    let target: Vec<(f64, f64)> = run
-        .resources
+    let target: Vec<(f64, f64)> = samples
         .iter()
         .filter_map(|s| s.target_cpu_percent.map(|c| (s.offset_secs, c)))
         .collect();
@@ -217,8 +216,7 @@ where
         ))?
         .label("generator RSS")
         .legend(legend_line(generator));
-    let target: Vec<(f64, f64)> = run
-        .resources
+    let target: Vec<(f64, f64)> = samples
         .iter()
         .filter_map(|s| s.target_rss_bytes.map(|b| (s.offset_secs, b as f64 / MIB)))
         .collect();
