@@ -29,6 +29,7 @@ fn demo_runs_cache_on_then_off_compares_and_cleans_up() {
     for text in [
         "== 1/2",
         "== 2/2",
+        "set for its full 5m run after 60.0 s of warm-up",
         "What the cache buys",
         "cache on",
         "cache off",

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::report::figures::format_secs;
 use crate::run::{self, RunError, RunOptions};
 use crate::scenario::Plan;
 use crate::scenario::plan::{BundledCache, Metric, TargetKind};
@@ -114,6 +115,18 @@ pub async fn run_demo(
         plan.name,
         cache_name(spec.cache)
     );
+    let full = plan.load.duration();
+    if options.duration < full && !plan.thresholds.is_empty() {
+        let _ = writeln!(
+            out,
+            "   The thresholds are the scenario's, set for its full {} run after {} of warm-up; in \
+             this shorter demo the cache is still warming up, so a hit-rate threshold may fail here \
+             and pass in the full run (`stampede run {}`).\n",
+            format_secs(full.as_secs_f64()),
+            format_secs(plan.load.warmup.as_secs_f64()),
+            options.scenario.display()
+        );
+    }
     let on = run::run_plan(
         with_cache(spec.cache),
         &run_options("cache-on"),
