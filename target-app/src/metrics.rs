@@ -4,8 +4,10 @@
 //! `saleshub_http_requests_total{method,route,status}`,
 //! `saleshub_http_request_duration_seconds{method,route}` (histogram),
 //! `cache_hits_total`, `cache_misses_total`, `cache_errors_total`, `cache_bypasses_total`,
-//! `cache_loads_total`, `cache_shared_loads_total`, `cache_refreshes_total` (all `{namespace}`), `cache_breaker_open`.
+//! `cache_loads_total`, `cache_shared_loads_total`, `cache_refreshes_total` (all `{namespace}`), `cache_breaker_open`,
+//! `cache_refreshes_in_flight`, `cache_refreshes_skipped_total`.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -20,6 +22,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::cache::Cache;
+use crate::refresh::Registry as RefreshRegistry;
 use crate::state::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -50,7 +53,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(cache: Cache) -> Metrics {
+    pub fn new(cache: Cache, refresh: Arc<RefreshRegistry>) -> Metrics {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -64,7 +67,7 @@ impl Metrics {
             "Time to answer HTTP requests, by method and route template",
             durations.clone(),
         );
-        registry.register_collector(Box::new(CacheCollector { cache }));
+        registry.register_collector(Box::new(CacheCollector { cache, refresh }));
         Metrics {
             registry,
             requests,
@@ -121,6 +124,7 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 #[derive(Debug)]
 struct CacheCollector {
     cache: Cache,
+    refresh: Arc<RefreshRegistry>,
 }
 
 impl Collector for CacheCollector {
@@ -180,6 +184,20 @@ impl Collector for CacheCollector {
             "1 while the cache breaker skips a failing Redis, else 0",
             None,
             open.metric_type(),
+        )?)?;
+        let running = ConstGauge::new(self.refresh.in_flight() as i64);
+        running.encode(encoder.encode_descriptor(
+            "cache_refreshes_in_flight",
+            "Recomputations after writes running now, off the request path",
+            None,
+            running.metric_type(),
+        )?)?;
+        let skipped = ConstCounter::new(self.refresh.skipped());
+        skipped.encode(encoder.encode_descriptor(
+            "cache_refreshes_skipped",
+            "Writes whose recomputation was skipped because too many were running",
+            None,
+            skipped.metric_type(),
         )?)?;
         Ok(())
     }

@@ -79,14 +79,15 @@ impl Server {
     pub async fn start(config: ServerConfig) -> anyhow::Result<Server> {
         let (store, search) = prepare_data(&config).await?;
         let (cache, redis, cache_note) = open_cache(&config).await?;
-        let metrics = Arc::new(Metrics::new(cache.clone()));
+        let refresh = Arc::new(Registry::default());
+        let metrics = Arc::new(Metrics::new(cache.clone(), refresh.clone()));
         let state = AppState {
             store,
             cache: cache.clone(),
             search: search.clone(),
             metrics,
             faults: Arc::new(Faults::new(config.faults.clone())),
-            refresh: Arc::new(Registry::default()),
+            refresh,
         };
         // Search results are cached; an index commit makes stale those of the scopes that can see
         // a changed document, and the answers those reps read recently are recomputed at once

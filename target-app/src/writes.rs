@@ -1,8 +1,9 @@
 //! What happens in the cache and the search index after a write is committed: the groups it makes
-//! stale are bumped, then the written records are stored again (write-through) and the cached
-//! queries of the writer's scope it changed are recomputed (refresh on write, see
-//! [`crate::refresh`]), all before the response, so the writer's next read is a hit with the new
-//! value. Search updates are queued for the background committer.
+//! stale are bumped before the response, so no read after it sees an old value; then the written
+//! records are stored again (write-through) and the cached queries of the writer's scope it
+//! changed are recomputed (refresh on write, see [`crate::refresh`]) in the background, so the
+//! writer's next read is usually a hit with the new value. Search updates are queued for the
+//! background committer.
 //!
 //! A request that writes several records (a lead conversion) gathers them in one [`Writes`], so it
 //! invalidates once and recomputes each stale query once.
@@ -10,7 +11,7 @@
 use std::sync::Arc;
 
 use crate::groups::{self, Change};
-use crate::refresh::{self, Entry};
+use crate::refresh::Entry;
 use crate::resource::Resource;
 use crate::routes::records::record_entry;
 use crate::state::AppState;
@@ -39,15 +40,18 @@ impl Writes {
         queue_search_update(state, record, &change);
     }
 
-    /// Makes stale what the writes changed, then stores the written records and recomputes the
-    /// remembered queries of the bumped groups. Runs after the database commit, so a read that
-    /// follows the response never sees an old value, and usually finds the new one cached.
+    /// Makes stale what the writes changed, then starts storing the written records and
+    /// recomputing the remembered queries of the bumped groups without waiting for it. Runs after
+    /// the database commit, so a read that follows the response never sees an old value, and
+    /// usually finds the new one cached.
     pub async fn settle(self, state: &AppState) {
         let refs: Vec<&str> = self.groups.iter().map(String::as_str).collect();
         state.cache.invalidate(&refs).await;
         let mut due = self.records;
         due.extend(state.refresh.due(&self.groups));
-        refresh::refresh(&state.cache, state.db_delay(), &due).await;
+        state
+            .refresh
+            .refresh_later(&state.cache, state.db_delay(), due);
     }
 }
 

@@ -192,6 +192,18 @@ impl TestApp {
     }
 
     /// The value of a Prometheus sample, e.g. `cache_hits_total{namespace="records"}`; 0 when absent.
+    /// Waits (at most 10 s) until the recomputations started by earlier writes have finished, so
+    /// a read can tell whether they stored what they should.
+    pub async fn refreshed(&self) {
+        for _ in 0..1000 {
+            if self.metric("cache_refreshes_in_flight").await == 0.0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the refreshes after a write still run after 10 s");
+    }
+
     pub async fn metric(&self, sample: &str) -> f64 {
         let text = self
             .client

@@ -1,7 +1,8 @@
 //! Invalidation scoped by owner: a rep's write makes stale only the lists and analytics of that
 //! rep and of admins (who see everything), so other reps keep their cached answers, while every
 //! reader who can see the change gets the new value at once: from the cache for the owner's
-//! scope, which the write refreshed, and loaded again for the admins', which it only invalidated.
+//! scope, which the write refreshed (in the background; the tests wait for it), and loaded again
+//! for the admins', which it only invalidated.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -95,6 +96,7 @@ async fn a_reps_write_leaves_other_reps_cached_refreshes_its_own_and_invalidates
         )
         .await;
     assert_eq!(patched.status(), 200);
+    app.refreshed().await;
 
     // Another rep's list and analytics are untouched: still HITs, still the same.
     let (_, cache) = app.get_json(&rep2, DEALS).await;
@@ -152,6 +154,7 @@ async fn a_reassigned_record_leaves_the_previous_owners_lists_and_joins_the_new_
         )
         .await;
     assert_eq!(moved.status(), 200);
+    app.refreshed().await;
 
     // Both owners' scopes were refreshed by the write: HITs with the new contents.
     let (after1, cache) = app.get_json(&rep1, DEALS).await;
@@ -197,6 +200,7 @@ async fn writes_read_by_every_scope_refresh_every_scope() {
         )
         .await;
     assert_eq!(renamed.status(), 200);
+    app.refreshed().await;
     let (_, cache) = app.get_json(&rep2, industry).await;
     assert_eq!(
         cache, "MISS",
@@ -216,6 +220,7 @@ async fn writes_read_by_every_scope_refresh_every_scope() {
         )
         .await;
     assert_eq!(deleted.status(), 204);
+    app.refreshed().await;
     let (_, cache) = app.get_json(&rep2, DASHBOARD).await;
     assert_eq!(cache, "MISS", "rep02's dashboard after a cascading delete");
     let (_, cache) = app.get_json(&rep2, "/api/activities?limit=5").await;
@@ -244,6 +249,7 @@ async fn patch_amount(app: &TestApp, token: &str, id: i64, amount_cents: i64) {
         )
         .await;
     assert_eq!(patched.status(), 200);
+    app.refreshed().await;
 }
 
 #[tokio::test]
@@ -283,6 +289,7 @@ async fn revenue_reports_change_with_won_deals_only() {
         )
         .await;
     assert_eq!(logged.status(), 201);
+    app.refreshed().await;
     let (_, cache) = app.get_json(&rep1, REVENUE).await;
     assert_eq!(cache, "HIT", "revenue after an activity");
 
@@ -328,6 +335,7 @@ async fn a_lead_conversion_leaves_other_reps_analytics_cached() {
         )
         .await;
     assert_eq!(converted.status(), 201);
+    app.refreshed().await;
 
     let (again, cache) = app.get_json(&rep2, DASHBOARD).await;
     assert_eq!(
