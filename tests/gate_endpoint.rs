@@ -13,14 +13,7 @@ async fn a_slower_endpoint_regresses_by_name() {
     let b = saleshub_slow_on(&tmp.path().join("b"), DELAY, "/api/search").await;
     // Two endpoints at 100 requests a trial each; both clear min_requests, so each is gated at
     // alpha / 2.
-    let journeys = r#"[[journeys]]
-name = "list"
-[[journeys.steps]]
-name = "contacts"
-path = "/api/contacts?offset=${random.int(0, 9)}&limit=20"
-headers = { Authorization = "Bearer ${token}" }
-checks = [{ status = 200 }]
-[[journeys]]
+    let search = r#"[[journeys]]
 name = "find"
 [[journeys.steps]]
 name = "search"
@@ -28,7 +21,8 @@ path = "/api/search?q=${random.pick(smith, johnson, garcia, miller)}&type=contac
 headers = { Authorization = "Bearer ${token}" }
 checks = [{ status = 200 }]
 "#;
-    let scenario = write_scenario(tmp.path(), 10, "200/s", "min_requests = 50", journeys);
+    let journeys = format!("{LIST_JOURNEY}{search}");
+    let scenario = write_scenario(tmp.path(), 10, "200/s", "min_requests = 50", &journeys);
 
     let out = live(tmp.path(), &scenario, a.base_url(), b.base_url(), "ab");
     assert_eq!(code(&out), 1, "A/B must regress: {}", both(&out));

@@ -67,7 +67,11 @@ async fn start(dir: &Path, delay: Option<Duration>, prefix: Option<&str>) -> Bun
 /// a cached contact list at 250/s, trials of
 /// 1 s after 0.5 s of warm-up; p50 and p95 gated (p95 with 200 requests per trial behind it).
 pub fn scenario(dir: &Path, trials: u32) -> PathBuf {
-    let list = r#"[[journeys]]
+    write_scenario(dir, trials, "250/s", "", LIST_JOURNEY)
+}
+
+/// The journey of [`scenario`]: a signed-in rep reads a cached contact list.
+pub const LIST_JOURNEY: &str = r#"[[journeys]]
 name = "list"
 [[journeys.steps]]
 name = "contacts"
@@ -75,8 +79,6 @@ path = "/api/contacts?offset=${random.int(0, 9)}&limit=20"
 headers = { Authorization = "Bearer ${token}" }
 checks = [{ status = 200 }]
 "#;
-    write_scenario(dir, trials, "250/s", "", list)
-}
 
 /// A regression scenario like [`scenario`] with `rate`, more `[regression]` keys and its own
 /// journeys after the sign-in (which extracts `token`).
