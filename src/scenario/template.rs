@@ -6,7 +6,8 @@
 //! - `${name}`: a variable (from `[variables]` or a step's `extract`);
 //! - `${feeder.column}`: a column of the current row of a feeder;
 //! - `${env.NAME}`: an environment variable, resolved once at load (a secret: never written out);
-//! - `${random.int(1, 100)}`, `${random.pick(a, b, c)}`, `${random.alnum(8)}`: random helpers;
+//! - `${random.int(1, 100)}`, `${random.pick(a, b, c)}`, `${random.alnum(8)}`,
+//!   `${random.date(30, 90)}` (a `YYYY-MM-DD` date 30 to 90 days from today, UTC): random helpers;
 //! - `$${` writes a literal `${`.
 
 use std::fmt::Write as _;
@@ -30,6 +31,19 @@ enum Part {
     RandomInt(i64, i64),
     RandomPick(Vec<String>),
     RandomAlnum(usize),
+    /// A date this many days from today (UTC), inclusive; negative for the past.
+    RandomDate(i64, i64),
+}
+
+/// The furthest `random.date` reaches either way, in days (about a century).
+const MAX_DATE_DAYS: i64 = 36_500;
+
+/// `YYYY-MM-DD` of the UTC day `days` from today.
+fn date_from_today(days: i64) -> String {
+    let shift = std::time::Duration::from_secs(days.unsigned_abs() * 86_400);
+    let now = std::time::SystemTime::now();
+    let when = if days >= 0 { now + shift } else { now - shift };
+    humantime::format_rfc3339_seconds(when).to_string()[..10].to_string()
 }
 
 /// Why a template could not be parsed or rendered.
@@ -40,7 +54,7 @@ pub enum TemplateError {
     #[error("empty placeholder '${{}}'")]
     Empty,
     #[error(
-        "unknown helper '{0}': expected random.int(MIN, MAX), random.pick(A, B, ...) or random.alnum(LEN)"
+        "unknown helper '{0}': expected random.int(MIN, MAX), random.pick(A, B, ...), random.alnum(LEN) or random.date(MIN_DAYS, MAX_DAYS)"
     )]
     UnknownHelper(String),
     #[error("bad arguments in '{0}': {1}")]
@@ -136,9 +150,10 @@ impl Template {
                 Part::Env(name) => {
                     let _ = write!(out, "{{env.{name}}}");
                 }
-                Part::RandomInt(..) | Part::RandomPick(_) | Part::RandomAlnum(_) => {
-                    out.push_str("{random}")
-                }
+                Part::RandomInt(..)
+                | Part::RandomPick(_)
+                | Part::RandomAlnum(_)
+                | Part::RandomDate(..) => out.push_str("{random}"),
             }
         }
         out
@@ -209,6 +224,9 @@ impl Template {
                     for _ in 0..*len {
                         out.push(rng.sample(rand::distr::Alphanumeric) as char);
                     }
+                }
+                Part::RandomDate(lo, hi) => {
+                    out.push_str(&date_from_today(rng.random_range(*lo..=*hi)));
                 }
             }
         }
@@ -287,6 +305,22 @@ fn parse_placeholder(inner: &str) -> Result<Part, TemplateError> {
                 return Err(bad("LEN must be between 1 and 256"));
             }
             Ok(Part::RandomAlnum(len))
+        }
+        "date" => {
+            let [lo, hi] = args.as_slice() else {
+                return Err(bad(
+                    "expected two day counts, MIN_DAYS and MAX_DAYS from today",
+                ));
+            };
+            let lo: i64 = lo.parse().map_err(|_| bad("MIN_DAYS is not an integer"))?;
+            let hi: i64 = hi.parse().map_err(|_| bad("MAX_DAYS is not an integer"))?;
+            if lo > hi {
+                return Err(bad("MIN_DAYS is greater than MAX_DAYS"));
+            }
+            if lo.abs() > MAX_DATE_DAYS || hi.abs() > MAX_DATE_DAYS {
+                return Err(bad("days from today must be within ±36500"));
+            }
+            Ok(Part::RandomDate(lo, hi))
         }
         _ => Err(TemplateError::UnknownHelper(inner.to_string())),
     }
@@ -452,6 +486,31 @@ mod tests {
             Err(TemplateError::UnknownHelper(_))
         ));
         assert_eq!(Template::parse("abc ${x"), Err(TemplateError::Unclosed(4)));
+    }
+
+    #[test]
+    fn random_dates_fall_in_their_window_of_days_from_today() {
+        let mut rng = rand::rng();
+        let t = Template::parse("${random.date(30, 31)}").unwrap();
+        let (day30, day31) = (date_from_today(30), date_from_today(31));
+        for _ in 0..20 {
+            let out = t.render_string(&scope(), &mut rng, Escape::None).unwrap();
+            assert!(out == day30 || out == day31, "{out} not {day30} or {day31}");
+        }
+        // Dates compare as text: the past before today before the future.
+        let today = date_from_today(0);
+        assert_eq!(today.len(), 10);
+        assert!(date_from_today(-1) < today && today < date_from_today(1));
+        for bad in [
+            "${random.date(9, 3)}",
+            "${random.date(1)}",
+            "${random.date(0, 99999)}",
+        ] {
+            assert!(
+                matches!(Template::parse(bad), Err(TemplateError::BadArguments(..))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
