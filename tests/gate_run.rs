@@ -30,6 +30,17 @@ async fn baseline_then_gate_regressed_and_too_few_trials_inconclusive() {
         ],
     );
     assert_eq!(code(&out), 0, "{}", both(&out));
+    // The target's own cache counters are scraped in every trial, like in a single run.
+    let base: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("base/results.json")).expect("results.json"),
+    )
+    .expect("JSON");
+    let server = &base["cache"]["server"]["total"];
+    assert!(
+        server["hits"].as_u64() > Some(0) && server["misses"].as_u64().is_some(),
+        "server-side counters of the trials: {:#}",
+        base["cache"]
+    );
     let out = stampede(dir, &["baseline", "save", "base", "--name", "main"]);
     assert_eq!(code(&out), 0, "{}", both(&out));
     assert!(dir.join("reports/baselines/main/results.json").is_file());

@@ -14,11 +14,16 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio_util::sync::CancellationToken;
 
 use super::api::{EngineContext, EngineError, EngineSummary, run_open};
-use crate::metrics::{EndpointRecord, Recorded, Recorder, RecorderConfig, ResourceSampler};
+use crate::metrics::{
+    CacheScraper, EndpointRecord, Recorded, Recorder, RecorderConfig, ResourceSampler, ScrapeConfig,
+};
 use crate::results::build::rfc3339;
 use crate::results::health::generator_health;
 use crate::results::histogram::summarize;
-use crate::results::schema::{Environment, ResourceSample, TargetInfo, TrialStats, TrialSummary};
+use crate::results::schema::{
+    CacheCounts, Environment, ResourceSample, ServerCache, ServerCacheSample, TargetInfo,
+    TrialStats, TrialSummary,
+};
 use crate::results::{BuildError, ResultInputs, RunResult, build_result};
 use crate::scenario::Plan;
 use crate::scenario::regression::RegressionSpec;
@@ -34,6 +39,9 @@ pub struct TrialRun {
     pub started_at: SystemTime,
     /// Measured length (the trial duration, or up to Ctrl-C).
     pub duration: Duration,
+    /// The target's own cache counters over the measured phase, when the scenario scrapes them;
+    /// why they are missing otherwise.
+    pub server_cache: Result<Option<ServerCache>, String>,
 }
 
 /// The plan one trial runs: the scenario with its load replaced by the trial's fixed rate.
@@ -65,6 +73,14 @@ pub async fn run_trial(
     });
     let ticker = recorder.start_ticker();
     let sampler = ResourceSampler::start(measure_start, target_pid);
+    // Like a single run, the server's counters are first read when the measured phase starts.
+    let scraper = ScrapeConfig::from_spec(base_url, &plan.cache, &plan.target.tls, measure_start)
+        .map(|config| {
+            tokio::spawn(async move {
+                tokio::time::sleep_until(measure_start.into()).await;
+                CacheScraper::start(config).await
+            })
+        });
     let ctx = EngineContext {
         plan: plan.clone(),
         base_url: base_url.to_string(),
@@ -76,6 +92,13 @@ pub async fn run_trial(
     let ended = Instant::now();
     drop(ctx);
     let resources = sampler.stop();
+    let server_cache = match scraper {
+        None => Ok(None),
+        Some(task) => match task.await {
+            Ok(scraper) => scraper.stop().await.map(Some).map_err(|e| e.to_string()),
+            Err(e) => Err(format!("the cache scraper failed: {e}")),
+        },
+    };
     let duration = ended.saturating_duration_since(measure_start).min(planned);
     let recorded = recorder.finish_at(duration);
     ticker.abort();
@@ -85,6 +108,7 @@ pub async fn run_trial(
         engine: engine?,
         started_at,
         duration,
+        server_cache,
     })
 }
 
@@ -196,9 +220,14 @@ pub fn assemble(info: SessionInfo<'_>, trials: Vec<TrialRun>) -> Result<RunResul
     let mut resources = Vec::new();
     let mut merged: Option<Recorded> = None;
     let mut elapsed = Duration::ZERO;
+    let mut server = ServerCacheSum::default();
     for trial in trials {
         warnings.extend(trial.engine.warnings.iter().cloned());
         let shift = elapsed.as_secs_f64();
+        match trial.server_cache {
+            Ok(cache) => server.add(cache, shift),
+            Err(e) => warnings.push(e),
+        }
         resources.extend(trial.resources.into_iter().map(|mut r| {
             r.offset_secs += shift;
             r
@@ -235,7 +264,7 @@ pub fn assemble(info: SessionInfo<'_>, trials: Vec<TrialRun>) -> Result<RunResul
         invalid_reasons: Vec::new(),
         warnings,
         resources,
-        server_cache: None,
+        server_cache: server.finish(),
     })?;
     result.load.summary = format!(
         "{} trials of {:.1}s after {:.1}s warm-up each, {}",
@@ -246,6 +275,63 @@ pub fn assemble(info: SessionInfo<'_>, trials: Vec<TrialRun>) -> Result<RunResul
     );
     result.trials = summaries;
     Ok(result)
+}
+
+/// The target's cache counters over the measured phases of all trials, as if they were one run:
+/// counts added, and each trial's cumulative samples restarted from the previous trials' total, so
+/// the traffic between trials (warm-ups) is in none of them. `None` when a trial has none.
+#[derive(Default)]
+struct ServerCacheSum {
+    sum: Option<ServerCache>,
+    missing: bool,
+}
+
+impl ServerCacheSum {
+    fn add(&mut self, cache: Option<ServerCache>, shift_secs: f64) {
+        let Some(cache) = cache else {
+            self.missing = true;
+            return;
+        };
+        let sum = self.sum.get_or_insert_with(|| ServerCache {
+            metrics_path: cache.metrics_path.clone(),
+            namespaces: Default::default(),
+            total: CacheCounts::default(),
+            samples: Vec::new(),
+        });
+        let before = sum.namespaces.clone();
+        let first = cache.samples.first().map(|s| s.namespaces.clone());
+        for sample in cache.samples {
+            let mut namespaces = before.clone();
+            for (ns, counts) in &sample.namespaces {
+                let start = first
+                    .as_ref()
+                    .and_then(|f| f.get(ns))
+                    .cloned()
+                    .unwrap_or_default();
+                let slot = namespaces.entry(ns.clone()).or_default();
+                slot.hits += counts.hits.saturating_sub(start.hits);
+                slot.misses += counts.misses.saturating_sub(start.misses);
+                slot.other += counts.other.saturating_sub(start.other);
+            }
+            sum.samples.push(ServerCacheSample {
+                offset_secs: sample.offset_secs.max(0.0) + shift_secs,
+                namespaces,
+            });
+        }
+        for (ns, counts) in cache.namespaces {
+            let slot = sum.namespaces.entry(ns).or_default();
+            slot.hits += counts.hits;
+            slot.misses += counts.misses;
+            slot.other += counts.other;
+        }
+        sum.total.hits += cache.total.hits;
+        sum.total.misses += cache.total.misses;
+        sum.total.other += cache.total.other;
+    }
+
+    fn finish(self) -> Option<ServerCache> {
+        if self.missing { None } else { self.sum }
+    }
 }
 
 /// Adds `b` to `a`: same endpoints (same plan), windows of `b` after those of `a`.
@@ -331,4 +417,63 @@ pub async fn run_trials(
         side: None,
     };
     assemble(info, runs).map_err(|e| super::RunError::Io(std::io::Error::other(e.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(hits: u64, misses: u64) -> CacheCounts {
+        CacheCounts {
+            hits,
+            misses,
+            other: 0,
+        }
+    }
+
+    /// One trial's scrape: cumulative server counters at its measured start and end.
+    fn trial(start: (u64, u64), end: (u64, u64), secs: f64) -> ServerCache {
+        let sample = |offset_secs: f64, (h, m): (u64, u64)| ServerCacheSample {
+            offset_secs,
+            namespaces: [("lists".to_string(), counts(h, m))].into(),
+        };
+        let delta = counts(end.0 - start.0, end.1 - start.1);
+        ServerCache {
+            metrics_path: "/metrics".into(),
+            namespaces: [("lists".to_string(), delta)].into(),
+            total: delta,
+            samples: vec![sample(-0.001, start), sample(secs, end)],
+        }
+    }
+
+    #[test]
+    fn trials_server_counters_add_up_without_the_traffic_between_them() {
+        let mut sum = ServerCacheSum::default();
+        // Trial 1 saw 90 hits and 10 misses; 500 requests of warm-up came before trial 2, which
+        // saw 80 and 20.
+        sum.add(Some(trial((1000, 100), (1090, 110), 10.0)), 0.0);
+        sum.add(Some(trial((1590, 130), (1670, 150), 10.0)), 10.0);
+        let cache = sum.finish().expect("both trials scraped");
+        assert_eq!(cache.total, counts(170, 30));
+        assert_eq!(cache.namespaces["lists"], counts(170, 30));
+        let points: Vec<(f64, u64, u64)> = cache
+            .samples
+            .iter()
+            .map(|s| {
+                (
+                    s.offset_secs,
+                    s.namespaces["lists"].hits,
+                    s.namespaces["lists"].misses,
+                )
+            })
+            .collect();
+        assert_eq!(
+            points,
+            [(0.0, 0, 0), (10.0, 90, 10), (10.0, 90, 10), (20.0, 170, 30)]
+        );
+        let mut partial = ServerCacheSum::default();
+        partial.add(Some(trial((0, 0), (5, 5), 1.0)), 0.0);
+        partial.add(None, 1.0);
+        assert!(partial.finish().is_none(), "a trial without counters");
+    }
 }
