@@ -106,6 +106,12 @@ fn a_slower_small_endpoint_fails_the_gate_by_name() {
         .map(|case| case.name.as_str())
         .collect();
     assert_eq!(failed, ["p50 (GET /b): regressed"]);
+    // Every rendering says what the stars mean, with the endpoints' alpha.
+    let html = crate::compare::render::html_section(&c, "gate").html;
+    let md = crate::compare::render::markdown(&c, "gate");
+    for text in [&html, &md] {
+        assert!(text.contains("each endpoint at alpha 0.0013"), "{text}");
+    }
 }
 
 #[test]

@@ -197,6 +197,7 @@ pub fn html_section(c: &Comparison, title: &str) -> HtmlSection {
         }
     }
     html.push_str("</tbody>\n</table>\n");
+    html.push_str(&format!("<p class=\"note\">{}</p>\n", escape(&footnote(c))));
     for w in &c.warnings {
         html.push_str(&format!(
             "<p class=\"warning\">warning: {}</p>\n",
