@@ -67,9 +67,12 @@ impl Comparison {
             .filter(|s| *s != OVERALL)
             .collect();
         if let (Some(alpha), false) = (self.endpoint_alpha, endpoints.is_empty()) {
+            let (n, gated) = match endpoints.len() {
+                1 => (1, "endpoint gated at"),
+                n => (n, "endpoints gated each at"),
+            };
             lines.push(format!(
-                "{} endpoints gated each at alpha {}: none regressed or improved",
-                endpoints.len(),
+                "{n} {gated} alpha {}: none regressed or improved",
                 super::verdict::format_p(alpha)
             ));
         }

@@ -145,4 +145,13 @@ fn same_runs_pass_and_say_how_many_endpoints_were_gated() {
             .starts_with("2 endpoints gated each at alpha 0.0013"),
         "{lines:?}"
     );
+    let one = [("GET /a", 1100, 1000)];
+    let lines = compare(&run(&one), &run(&one), &settings()).explain_lines();
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("1 endpoint gated at alpha 0.0025"),
+        "{lines:?}"
+    );
 }
