@@ -96,7 +96,7 @@ fn open_model_shows_a_stall_the_send_latency_hides() {
     // that lets a few more requests out early does not flip the verdict.
     let late = |field: &str| {
         let text = results["totals"][field].as_str().expect(field);
-        stampede::results::histogram::decode(text)
+        stampede::model::histogram::decode(text)
             .expect("a stored histogram")
             .count_between(200_001, u64::MAX)
     };

@@ -26,10 +26,10 @@ fn results_round_trip_through_run_result() {
     assert_eq!(serde_json::to_value(&result).expect("serialize"), value);
     assert_eq!(
         result.outcome.status,
-        stampede::results::schema::OutcomeStatus::Completed
+        stampede::model::OutcomeStatus::Completed
     );
     assert_eq!(result.load.model, "closed");
-    let histogram = stampede::results::histogram::decode(&result.totals.histogram).expect("decode");
+    let histogram = stampede::model::histogram::decode(&result.totals.histogram).expect("decode");
     assert_eq!(histogram.len(), result.totals.requests);
 }
 

@@ -11,8 +11,8 @@ use std::process::{Command, Output};
 use common::{TestServer, Workspace, both, code, stampede_exe};
 use hdrhistogram::Histogram;
 use stampede::metrics::hlog::read_hlog;
+use stampede::model::histogram::decode;
 use stampede::results::RunResult;
-use stampede::results::histogram::decode;
 
 fn worker(ws: &Workspace, scenario: &Path, segment: &str) -> Command {
     let mut command = Command::new(stampede_exe());

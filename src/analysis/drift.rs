@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Finding;
 use super::fit::theil_sen_slope;
-use crate::results::schema::RunResult;
+use crate::model::RunResult;
 
 /// Knobs of the drift analysis.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,7 +92,7 @@ pub fn drift(result: &RunResult, settings: &DriftSettings) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::schema::ResourceSample;
+    use crate::model::ResourceSample;
 
     fn run_with_rss(rss: impl Fn(f64) -> u64) -> RunResult {
         let mut run = crate::analysis::tests::empty_run(600);

@@ -1,7 +1,7 @@
 //! Robust trend fitting shared by the analyses: the Theil-Sen slope (median of pairwise slopes),
 //! which one outlier sample cannot tilt, unlike least squares.
 
-use crate::compare::stats::median;
+use crate::analysis::stats::median;
 
 /// Most points used for a fit; longer series are thinned evenly (the fit is O(n²)).
 const MAX_POINTS: usize = 400;

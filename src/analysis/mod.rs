@@ -6,11 +6,13 @@
 pub mod drift;
 pub mod fit;
 pub mod spike;
+pub mod stall;
+pub mod stats;
 pub mod stress;
 
-pub use crate::results::schema::Finding;
+pub use crate::model::Finding;
 
-use crate::results::schema::RunResult;
+use crate::model::RunResult;
 use crate::scenario::Plan;
 use crate::scenario::plan::{Comparison, Metric, ScenarioKind};
 
@@ -53,13 +55,12 @@ pub fn analyze(plan: &Plan, result: &RunResult) -> Vec<Finding> {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use crate::results::schema::*;
+    use crate::model::*;
 
     /// A completed run of `secs` seconds with empty windows, for the analyses' tests.
     pub fn empty_run(secs: u32) -> RunResult {
-        let empty = crate::results::histogram::summarize(
-            &crate::results::histogram::new_latency_histogram(),
-        );
+        let empty =
+            crate::model::histogram::summarize(&crate::model::histogram::new_latency_histogram());
         let stats = EndpointStats {
             name: "total".into(),
             method: None,

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use super::Finding;
-use crate::compare::stats::median;
-use crate::results::schema::{RunResult, Window};
+use crate::analysis::stats::median;
+use crate::model::{RunResult, Window};
 
 /// Seconds in a row that must be back to normal to call it recovered.
 const CONFIRM_SECS: usize = 3;

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use super::Finding;
-use crate::compare::stats::median;
-use crate::results::schema::{LoadStep, RunResult, Window};
+use crate::analysis::stats::median;
+use crate::model::{LoadStep, RunResult, Window};
 use crate::scenario::plan::{Comparison, Metric, Threshold};
 use crate::units::{format_micros, format_percent};
 

@@ -3,7 +3,7 @@
 //! targets). Both print the comparison table and the verdict in words, write `comparison.json`,
 //! `comparison.md` and `comparison.junit.xml`, and with `--gate` exit per the gate's contract
 //! (0 pass/improved, 1 regressed, 3 invalid, inconclusive 0 with a loud warning or 1 with
-//! `--strict`). [`report_comparison`] is also what `stampede run --baseline` uses.
+//! `--strict`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,20 +12,15 @@ use std::time::Duration;
 use clap::Args;
 
 use super::validate::write_load_error;
-use super::{Exit, quiet_broken_pipe};
+use super::{Exit, block_on, quiet_broken_pipe, values};
 use crate::compare::baseline::resolve_baseline;
-use crate::compare::comparison::compare;
-use crate::compare::gate::{
-    gate_exit, report_extras, write_gate_files, write_inconclusive_warning,
-};
-use crate::compare::live::{LiveTargets, run_live};
-use crate::compare::render::write_terminal;
-use crate::compare::verdict::GateSettings;
-use crate::report::write_run_reports_with;
+use crate::compare::report::{Reporting, report_comparison};
 use crate::results::{RunResult, read_results};
+use crate::run::live::{LiveTargets, run_live};
 use crate::run::overrides::{EffectKey, GateOverrides, apply_gate, parse_target, scale_duration};
 use crate::run::{RunError, signal};
 use crate::scenario;
+use crate::scenario::gate::GateSettings;
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -59,7 +54,7 @@ pub struct CompareArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=200))]
     pub trials: Option<u32>,
     /// Significance level of each one-sided test, e.g. 0.0025.
-    #[arg(long, value_name = "ALPHA", value_parser = super::run::parse_alpha)]
+    #[arg(long, value_name = "ALPHA", value_parser = values::parse_alpha)]
     pub alpha: Option<f64>,
     /// A minimum effect replacing the scenario's, e.g. `p50=3%`; KEY is p50, tail (p95/p99),
     /// throughput or error_rate (percentage points). Repeat for several.
@@ -70,7 +65,7 @@ pub struct CompareArgs {
     #[arg(long)]
     pub overall_only: bool,
     /// Live: each trial's measured duration, e.g. 5s.
-    #[arg(long, value_name = "DURATION", value_parser = super::run::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = values::parse_duration)]
     pub duration: Option<Duration>,
     /// No progress lines.
     #[arg(long, short)]
@@ -155,59 +150,6 @@ fn finish(status: std::io::Result<Exit>) -> anyhow::Result<Exit> {
     }
 }
 
-/// Where and how a comparison is reported.
-pub(crate) struct Reporting<'a> {
-    pub dir: &'a Path,
-    pub title: &'a str,
-    /// The verdict sets the exit code.
-    pub gate: bool,
-    pub strict: bool,
-    /// `dir` is the candidate's run directory: rewrite its report.html, summary.md and junit.xml
-    /// with the comparison (run --baseline).
-    pub run_reports: bool,
-}
-
-/// Compares, prints the table and verdict, writes the comparison files, and returns the gate's
-/// exit code (`Passed` without `gate`).
-pub(crate) fn report_comparison(
-    baseline: &RunResult,
-    candidate: &RunResult,
-    settings: &GateSettings,
-    how: &Reporting<'_>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> std::io::Result<Exit> {
-    let c = compare(baseline, candidate, settings);
-    writeln!(out, "\ncomparison: {}", how.title)?;
-    write_terminal(out, &c)?;
-    let extras = report_extras(&c, candidate, how.title, how.strict);
-    match write_gate_files(how.dir, &c, baseline, candidate, &extras, how.title) {
-        Ok(files) => {
-            let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-            writeln!(out, "comparison files: {}", names.join(", "))?;
-        }
-        Err(e) => writeln!(err, "warning: {e}")?,
-    }
-    if how.run_reports {
-        // The run's own reports get the baseline overlaid, the gate's section and its cases.
-        if let Err(e) = write_run_reports_with(how.dir, candidate, Some(baseline), &extras) {
-            writeln!(err, "warning: {e}")?;
-        }
-    }
-    if !how.gate {
-        return Ok(Exit::Passed);
-    }
-    write_inconclusive_warning(err, &c, how.strict)?;
-    let exit = gate_exit(&c, baseline, candidate, how.strict);
-    writeln!(
-        out,
-        "gate: {} (exit {})",
-        c.verdict.label().to_uppercase(),
-        exit.code()
-    )?;
-    Ok(exit)
-}
-
 fn live(args: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Exit> {
     let cancel = signal::install();
     let [scenario_arg] = args.inputs.as_slice() else {
@@ -254,24 +196,19 @@ fn live(args: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
     let Some(spec) = plan.regression.clone() else {
         return quiet_broken_pipe(writeln!(err, "error: no trials to run"), Exit::Usage);
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
     let mut progress: Box<dyn Write> = if args.quiet {
         Box::new(std::io::sink())
     } else {
         Box::new(std::io::stderr())
     };
-    let session = runtime.block_on(run_live(
+    let session = block_on(run_live(
         &plan,
         &spec,
         &targets,
         args.out.as_deref(),
         &cancel,
         &mut *progress,
-    ));
-    runtime.shutdown_timeout(Duration::from_secs(1));
+    ))?;
     let session = match session {
         Ok(s) => s,
         Err(e) => {

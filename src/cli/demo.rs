@@ -10,9 +10,9 @@ use std::time::Duration;
 use clap::Args;
 
 use super::validate::write_load_error;
-use super::{Exit, quiet_broken_pipe};
+use super::{Exit, block_on, quiet_broken_pipe, values};
 use crate::demo::{DemoError, DemoOptions, run_demo};
-use crate::results::schema::OutcomeStatus;
+use crate::model::OutcomeStatus;
 use crate::{run, scenario};
 
 /// The scenario the demo runs unless told otherwise.
@@ -24,7 +24,7 @@ pub struct DemoArgs {
     #[arg(long, value_name = "SCENARIO", default_value = DEFAULT_SCENARIO)]
     pub scenario: PathBuf,
     /// Measured duration of each of the two runs, e.g. 45s, 2m.
-    #[arg(long, value_name = "DURATION", default_value = "45s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "45s", value_parser = values::parse_duration)]
     pub duration: Duration,
     /// Directory for the two runs (cache-on/, cache-off/) [default: reports/demo-<YYYYmmdd-HHMMSS>]
     #[arg(long, value_name = "DIR")]
@@ -37,14 +37,6 @@ pub struct DemoArgs {
     /// No live progress (the summaries and the comparison are still printed).
     #[arg(long, short)]
     pub quiet: bool,
-}
-
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    match crate::units::parse_duration(text) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        Ok(_) => Err("must be greater than zero".into()),
-        Err(e) => Err(e.to_string()),
-    }
 }
 
 /// The scenario as given, or, for the default one run outside the repository, the copy in the
@@ -89,12 +81,7 @@ pub fn execute(args: DemoArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
         exe: std::env::current_exe()
             .map_err(|e| anyhow::anyhow!("cannot find the stampede binary itself: {e}"))?,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
-    let outcome = runtime.block_on(run_demo(plan, &options, cancel, out, err));
-    runtime.shutdown_timeout(Duration::from_secs(1));
+    let outcome = block_on(run_demo(plan, &options, cancel, out, err))?;
     match outcome {
         Ok(runs) => {
             let statuses = [

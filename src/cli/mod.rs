@@ -8,17 +8,17 @@
 pub mod baseline;
 pub mod compare;
 pub mod demo;
-pub mod exit;
 pub mod merge;
 pub mod report;
 pub mod run;
 pub mod validate;
+pub mod values;
 
 use std::io::{self, Write};
 
 use clap::{Parser, Subcommand};
 
-pub use exit::Exit;
+pub use crate::exit::Exit;
 
 /// Stampede: load, stress, endurance, spike and regression tests for HTTP services.
 #[derive(Debug, Parser)]
@@ -78,4 +78,17 @@ pub(crate) fn quiet_broken_pipe(result: io::Result<()>, status: Exit) -> anyhow:
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(status),
         Err(e) => Err(anyhow::Error::new(e).context("cannot write output")),
     }
+}
+
+/// Runs `future` to completion on a multi-threaded runtime, the one way every command that sends
+/// load gets its runtime. Whatever is still running afterwards (a hung goose user) gets a second
+/// to stop and is then left behind, so it cannot keep the process alive.
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+    let output = runtime.block_on(future);
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    Ok(output)
 }

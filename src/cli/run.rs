@@ -9,14 +9,14 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::compare::{Reporting, report_comparison};
 use super::validate::write_load_error;
-use super::{Exit, quiet_broken_pipe};
+use super::{Exit, block_on, quiet_broken_pipe, values};
 use crate::compare::baseline::resolve_baseline;
+use crate::compare::report::{Reporting, report_comparison};
 use crate::results::read_results;
 use crate::run::overrides::{EffectKey, GateOverrides, apply};
 use crate::run::segment::Segment;
-use crate::run::{self, RunError, RunOptions};
+use crate::run::{self, RunError, RunSettings};
 use crate::scenario;
 
 #[derive(Debug, Args)]
@@ -29,11 +29,11 @@ pub struct RunArgs {
     pub out: Option<PathBuf>,
     /// Measured duration, replacing the scenario's (stages and the warm-up are scaled to it),
     /// e.g. 30s, 5m.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = values::parse_duration)]
     pub duration: Option<Duration>,
     /// Multiply the scenario's rates, users and connections by this factor, e.g. 0.1 for a tenth
     /// of the load or 2 for twice it (users and connections are rounded, at least 1).
-    #[arg(long, value_name = "FACTOR", value_parser = parse_scale, allow_negative_numbers = true)]
+    #[arg(long, value_name = "FACTOR", value_parser = values::parse_scale, allow_negative_numbers = true)]
     pub scale: Option<f64>,
     /// No live progress (the summary is still printed).
     #[arg(long, short)]
@@ -57,7 +57,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=200))]
     pub trials: Option<u32>,
     /// The gate's significance level per metric, replacing [regression] alpha, e.g. 0.0025.
-    #[arg(long, value_name = "ALPHA", value_parser = parse_alpha)]
+    #[arg(long, value_name = "ALPHA", value_parser = values::parse_alpha)]
     pub alpha: Option<f64>,
     /// A minimum effect replacing [regression]'s, e.g. `p50=3%`; KEY is p50, tail (p95/p99),
     /// throughput or error_rate (percentage points). Repeat for several.
@@ -70,60 +70,13 @@ pub struct RunArgs {
     /// Run only worker I's slice of the load, of N workers running the same scenario (1 ≤ I ≤ N):
     /// the rate, users or connections divided so the workers together send the whole load.
     /// Merge their results with `stampede merge`.
-    #[arg(long, value_name = "I/N", value_parser = parse_segment)]
-    pub segment: Option<Segment>,
-}
-
-fn parse_segment(text: &str) -> Result<Segment, String> {
-    Segment::parse(text).map_err(|e| e.to_string())
-}
-
-/// A significance level above 0 and at most 0.5.
-pub(crate) fn parse_alpha(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(a) if a > 0.0 && a <= 0.5 => Ok(a),
-        Ok(_) => Err("must be above 0 and at most 0.5, e.g. 0.0025".into()),
-        Err(_) => Err("expected a number such as 0.0025".into()),
-    }
-}
-
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    match crate::units::parse_duration(text) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        Ok(_) => Err("must be greater than zero".into()),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-fn parse_scale(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
-        _ => Err(format!(
-            "'{text}' is not a factor above zero: expected e.g. 0.1, 0.5 or 2"
-        )),
-    }
-}
-
-/// What `run` needs, free of clap.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunSettings {
-    pub scenario: PathBuf,
-    pub out: Option<PathBuf>,
-    pub duration: Option<Duration>,
-    pub scale: Option<f64>,
-    pub quiet: bool,
-    pub target: Option<String>,
-    pub baseline: Option<String>,
-    pub gate: bool,
-    pub strict: bool,
-    pub gate_overrides: GateOverrides,
+    #[arg(long, value_name = "I/N", value_parser = values::parse_segment)]
     pub segment: Option<Segment>,
 }
 
 impl RunArgs {
     pub fn into_settings(self) -> RunSettings {
         RunSettings {
-            scenario: self.scenario,
             out: self.out,
             duration: self.duration,
             scale: self.scale,
@@ -139,6 +92,7 @@ impl RunArgs {
                 overall_only: self.overall_only,
             },
             segment: self.segment,
+            ..RunSettings::new(self.scenario)
         }
     }
 }
@@ -156,18 +110,6 @@ pub fn execute(
             return quiet_broken_pipe(write_load_error(err, &e), Exit::Usage);
         }
     };
-    let options = RunOptions {
-        scenario: settings.scenario.clone(),
-        out: settings.out.clone(),
-        duration: settings.duration,
-        scale: settings.scale,
-        quiet: settings.quiet,
-        target: settings.target.clone(),
-        segment: settings.segment,
-        exe: std::env::current_exe()
-            .map_err(|e| anyhow::anyhow!("cannot find the stampede binary itself: {e}"))?,
-        gate: settings.gate_overrides.clone(),
-    };
     // Fail fast on a baseline that does not exist, before any load.
     let baseline = match &settings.baseline {
         None => None,
@@ -182,18 +124,12 @@ pub fn execute(
         },
     };
     // The gate settings the run will use (the scenario's, with the command line's overrides).
-    let gate_settings = apply(plan.clone(), &options)
+    let gate_settings = apply(plan.clone(), settings)
         .ok()
         .and_then(|p| p.regression)
         .map(|spec| spec.gate)
         .unwrap_or_default();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
-    let outcome = runtime.block_on(run::run_plan(plan, &options, cancel, out, err));
-    // Whatever is still running (a hung goose user) must not keep the process alive.
-    runtime.shutdown_timeout(Duration::from_secs(1));
+    let outcome = block_on(run::run_plan(plan, settings, cancel, out, err))?;
     match outcome {
         Ok(finished) => {
             let exit = run::decide_exit(&finished.result);

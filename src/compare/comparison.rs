@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::verdict::{GateSettings, GatedMetric, MetricVerdict, Verdict, judge, overall};
-use crate::results::schema::{EndpointStats, OutcomeStatus, RunResult, TrialStats};
+use super::verdict::{MetricVerdict, Verdict, judge, overall};
+use crate::model::{EndpointStats, OutcomeStatus, RunResult, TrialStats};
+use crate::scenario::gate::{GateSettings, GatedMetric};
 
 /// The subject name of the all-endpoints row.
 pub const OVERALL: &str = "overall";
@@ -249,22 +250,7 @@ fn trials_of(run: &RunResult) -> Trials {
 }
 
 fn stats_of(e: &EndpointStats, duration_secs: f64) -> TrialStats {
-    TrialStats {
-        requests: e.requests,
-        p50_us: e.latency.p50_us,
-        p95_us: e.latency.p95_us,
-        p99_us: e.latency.p99_us,
-        throughput_rps: if duration_secs > 0.0 {
-            e.requests as f64 / duration_secs
-        } else {
-            0.0
-        },
-        error_rate: if e.requests > 0 {
-            e.failures as f64 / e.requests as f64
-        } else {
-            0.0
-        },
-    }
+    TrialStats::new(e.requests, e.failures, &e.latency, duration_secs)
 }
 
 fn environment_warnings(a: &RunResult, b: &RunResult) -> Vec<String> {

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::analysis::tests::empty_run;
-use crate::results::schema::TrialSummary;
+use crate::model::TrialSummary;
 
 /// Trial-to-trial jitter of a few tenths of a percent, the same on both sides.
 const JITTER: [u64; 8] = [1000, 1010, 990, 1005, 995, 1020, 980, 1002];

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use super::comparison::Comparison;
 use super::render::{html_section, junit_cases, markdown};
 use super::verdict::Verdict;
-use crate::cli::Exit;
+use crate::exit::Exit;
+use crate::model::OutcomeStatus;
 use crate::report::ReportExtras;
 use crate::report::html::render_html_with_verdict;
 use crate::report::verdict::Verdict as ReportVerdict;
 use crate::results::RunResult;
-use crate::results::schema::OutcomeStatus;
 
 /// File names of the gate's outputs in a run (or comparison) directory.
 pub const COMPARISON_JSON: &str = "comparison.json";

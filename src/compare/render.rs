@@ -9,9 +9,10 @@ use tabled::settings::object::Columns;
 use tabled::settings::{Alignment, Style};
 
 use super::comparison::Comparison;
-use super::verdict::{GatedMetric, MetricVerdict, Verdict, format_p};
+use super::verdict::{MetricVerdict, Verdict, format_p};
 use crate::report::html::{HtmlSection, escape};
 use crate::report::junit::{JunitCase, JunitFailure};
+use crate::scenario::gate::GatedMetric;
 use crate::units::format_micros;
 
 /// The figure of a metric for people (`12.1ms`, `200.0/s`, `0.10%`), `-` when missing.

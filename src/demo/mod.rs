@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::report::figures::format_secs;
-use crate::run::{self, RunError, RunOptions};
+use crate::run::{self, RunError, RunSettings};
 use crate::scenario::Plan;
 use crate::scenario::plan::{BundledCache, Metric, TargetKind};
 
@@ -97,16 +97,12 @@ pub async fn run_demo(
         .filter(|t| t.metric == Metric::CacheHitRate)
         .map(|t| t.expression.as_str())
         .collect();
-    let run_options = |side: &str| RunOptions {
-        scenario: options.scenario.clone(),
+    let run_options = |side: &str| RunSettings {
         out: Some(options.out.join(side)),
         duration: Some(options.duration),
-        scale: None,
         quiet: options.quiet,
-        target: None,
         exe: options.exe.clone(),
-        gate: Default::default(),
-        segment: None,
+        ..RunSettings::new(options.scenario.clone())
     };
     let secs = options.duration.as_secs_f64();
     let _ = writeln!(

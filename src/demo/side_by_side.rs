@@ -5,7 +5,7 @@ use tabled::builder::Builder;
 use tabled::settings::object::Columns;
 use tabled::settings::{Alignment, Style};
 
-use crate::results::schema::RunResult;
+use crate::model::RunResult;
 use crate::units::{format_micros, format_percent};
 
 /// One row: a figure of both runs and the change from the first to the second.

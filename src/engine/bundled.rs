@@ -447,7 +447,7 @@ async fn copy_log(stderr: tokio::process::ChildStderr, path: PathBuf, show_notes
     let mut lines = BufReader::new(stderr).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         if show_notes && line.starts_with("saleshub: ") && !line.starts_with("saleshub: try ") {
-            crate::run::term::stderr_line(&format!(
+            crate::engine::term::stderr_line(&format!(
                 "bundled target: {}",
                 &line["saleshub: ".len()..]
             ));

@@ -25,7 +25,7 @@ use tokio_rustls::TlsConnector;
 
 use super::context::EngineError;
 use super::h1::{H1, Stream, encode_request};
-use crate::results::schema::ErrorKind;
+use crate::model::ErrorKind;
 use crate::scenario::plan::TlsTrust;
 
 /// The request body type sent by the engine.

@@ -16,9 +16,8 @@
 //! clears the killswitch when its run starts.
 //!
 //! Stalls: a virtual user waits for each response, so a stalled server also stalls the load and
-//! plain percentiles understate the stall (coordinated omission). [`stall_warning`] detects it from
-//! the recorded histogram and states the stall's size and the corrected percentiles in the run's
-//! warnings.
+//! plain percentiles understate the stall (coordinated omission); `analysis::stall` detects that
+//! from the recorded histogram after the run.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -31,12 +30,10 @@ use goose::goose::{GooseUser, Scenario, Transaction, TransactionFunction, Transa
 use goose::{GooseAttack, GooseError};
 use tokio_util::sync::CancellationToken;
 
-use crate::results::histogram::decode;
-use crate::results::schema::EndpointStats;
-use crate::run::api::{
-    EngineContext, EngineError, EngineSummary, HttpClient, JourneyRunner, LocalRecorder, Recorder,
-    RecorderConfig, UserState,
-};
+use super::client::HttpClient;
+use super::context::{EngineContext, EngineError, EngineSummary};
+use super::journey::{JourneyRunner, UserState};
+use crate::metrics::{LocalRecorder, Recorder, RecorderConfig};
 use crate::scenario::plan::{LoadModel, UserStage};
 
 /// Longest wait for in-flight iterations at the end of the measured duration.
@@ -124,7 +121,7 @@ pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineErro
     };
 
     let attack = build_attack(&shared, &ctx.base_url, &test_plan).map_err(goose_error)?;
-    let silenced = crate::run::term::SilencedStdout::new();
+    let silenced = crate::engine::term::SilencedStdout::new();
     let result = tokio::select! {
         result = attack.execute() => result.map(|_| ()).map_err(goose_error),
         // Goose has no other way out if a user never returns; the grace period bounds ours.
@@ -358,40 +355,9 @@ pub fn goose_test_plan(stages: &[UserStage], warmup: Duration) -> (String, bool)
     (text, rounded)
 }
 
-/// A warning for `outcome.warnings` when the closed model saw a stall: the longest request is far
-/// above the median (≥ 100 ms and ≥ 20× p50). It names the stall's size and the percentiles
-/// corrected for coordinated omission (HdrHistogram's `clone_correct`, with the median as the
-/// expected interval between a user's requests).
-pub fn stall_warning(totals: &EndpointStats) -> Option<String> {
-    if totals.requests < 10 {
-        return None;
-    }
-    let histogram = decode(&totals.histogram).ok()?;
-    let p50 = histogram.value_at_quantile(0.5).max(1);
-    let max = histogram.max();
-    if max < 100_000 || max < p50.saturating_mul(20) {
-        return None;
-    }
-    let corrected = histogram.clone_correct(p50);
-    let ms = |us: u64| format!("{:.1} ms", us as f64 / 1000.0);
-    Some(format!(
-        "closed model: the target stalled: the longest request took {} (median {}). Virtual users \
-         wait for each response, so the load paused during the stall and the recorded percentiles \
-         understate it (coordinated omission). Corrected for the stall: p99 {} (recorded {}), \
-         p99.9 {} (recorded {}). The open model measures stalls without correction.",
-        ms(max),
-        ms(p50),
-        ms(corrected.value_at_quantile(0.99)),
-        ms(histogram.value_at_quantile(0.99)),
-        ms(corrected.value_at_quantile(0.999)),
-        ms(histogram.value_at_quantile(0.999)),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::histogram::{encode, new_latency_histogram, summarize};
 
     fn stage(secs: u64, start: u32, end: u32) -> UserStage {
         UserStage {
@@ -421,39 +387,5 @@ mod tests {
         assert!(rounded);
         let (plan, _) = goose_test_plan(&[stage(10, 0, 8)], Duration::ZERO);
         assert_eq!(plan, "8,10s;8,5s;0,0s");
-    }
-
-    fn totals(values: &[u64]) -> EndpointStats {
-        let mut h = new_latency_histogram();
-        for v in values {
-            h.record(*v).expect("in range");
-        }
-        EndpointStats {
-            name: "total".into(),
-            method: None,
-            requests: h.len(),
-            successes: h.len(),
-            failures: 0,
-            rps: 0.0,
-            bytes_received: 0,
-            bytes_sent: 0,
-            status_counts: Default::default(),
-            errors: Vec::new(),
-            latency: summarize(&h),
-            histogram: encode(&h).expect("encode"),
-            send_latency: None,
-            send_histogram: None,
-            cache: Default::default(),
-        }
-    }
-
-    #[test]
-    fn a_stall_is_named_with_its_size_and_corrected_percentiles() {
-        let mut values = vec![1_000; 999];
-        values.push(1_000_000);
-        let warning = stall_warning(&totals(&values)).expect("a stall");
-        assert!(warning.contains("took 1000."), "{warning}");
-        assert!(warning.contains("Corrected"), "{warning}");
-        assert!(stall_warning(&totals(&[1_000; 1000])).is_none());
     }
 }

@@ -1,6 +1,7 @@
 //! The load engine: open model (own pacer), closed model (goose), throughput model, and the launcher of
 //! the bundled target. The request path (client, steps, journeys, pacer, open and throughput models,
-//! `EngineContext`) is shared by all three models.
+//! `EngineContext`) is shared by all three models; [`drive`] is the one entry point, picking the
+//! model the plan names.
 
 mod alarm;
 pub mod bundled;
@@ -14,6 +15,7 @@ mod lane;
 pub mod open;
 pub mod pacer;
 pub mod step;
+pub mod term;
 pub mod throughput;
 pub mod tls;
 
@@ -23,3 +25,16 @@ mod model_tests;
 mod req_tests;
 #[cfg(test)]
 mod test_server;
+
+use crate::scenario::plan::LoadModel;
+use context::{EngineContext, EngineError, EngineSummary};
+
+/// Runs the plan's load model until its stages end or `ctx.cancel` fires, recording into
+/// `ctx.recorder`.
+pub async fn drive(ctx: &EngineContext) -> Result<EngineSummary, EngineError> {
+    match ctx.plan.load.model {
+        LoadModel::Open { .. } => open::run_open(ctx).await,
+        LoadModel::Closed { .. } => closed::run_closed(ctx).await,
+        LoadModel::Throughput { .. } => throughput::run_throughput(ctx).await,
+    }
+}

@@ -6,7 +6,7 @@ use super::client::HttpClient;
 use super::journey::JourneyRunner;
 use super::test_server::{plan, recorder, start};
 use crate::metrics::{CacheOutcome, Sample};
-use crate::results::schema::ErrorKind;
+use crate::model::ErrorKind;
 
 fn make(text: &str, url: &str) -> (JourneyRunner, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();

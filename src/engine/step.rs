@@ -21,7 +21,7 @@ use serde_json::Value;
 use super::client::{BaseUrl, Body, HttpClient, Response};
 use crate::metrics::LocalRecorder;
 use crate::metrics::{CacheOutcome, Sample};
-use crate::results::schema::ErrorKind;
+use crate::model::ErrorKind;
 use crate::scenario::plan::{self, Check, Plan, Step, ThinkTime};
 use crate::scenario::template::{Escape, JsonTemplate, Scope, Template};
 

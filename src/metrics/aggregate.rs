@@ -21,8 +21,8 @@ use super::hlog::{HlogWriter, SEND_TAG};
 use super::local::{Batch, NO_ERROR, NO_SEND, error_kind};
 use super::recorded::EndpointRecord;
 use super::sample::CacheOutcome;
-use crate::results::histogram::new_latency_histogram;
-use crate::results::schema::Window;
+use crate::model::Window;
+use crate::model::histogram::new_latency_histogram;
 
 /// How long a window stays open after its second ends.
 pub(crate) const GRACE: Duration = Duration::from_millis(500);

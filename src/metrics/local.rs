@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 
 use super::recorder::Shared;
 use super::sample::{CacheOutcome, Sample};
-use crate::results::schema::ErrorKind;
+use crate::model::ErrorKind;
 
 /// Entries buffered before a hand-over even when the second has not changed.
 const BATCH: usize = 512;

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use crate::results::histogram::new_latency_histogram;
-use crate::results::schema::{CacheCounts, ErrorKind, Window};
+use crate::model::histogram::new_latency_histogram;
+use crate::model::{CacheCounts, ErrorKind, Window};
 
 /// Everything recorded for one endpoint (or for all together).
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! What the engine hands the recorder for each request: the contract between the request path
 //! (`engine`) and the recording (`metrics`). Kept small and plain so recording stays cheap.
 
-use crate::results::schema::ErrorKind;
+use crate::model::ErrorKind;
 
 /// What a response said about the cache (from the configured header, default `X-Cache`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

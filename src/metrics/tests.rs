@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use super::hlog::{SEND_TAG, read_hlog};
 use super::local::error_kind;
 use super::*;
-use crate::results::histogram::new_latency_histogram;
-use crate::results::schema::ErrorKind;
+use crate::model::ErrorKind;
+use crate::model::histogram::new_latency_histogram;
 
 fn config(open_model: bool, hlog: Option<std::path::PathBuf>) -> RecorderConfig {
     RecorderConfig {

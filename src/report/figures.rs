@@ -5,7 +5,7 @@
 //! Deltas exist only for display (a baseline is just a previous result): relative change for
 //! latencies, counts and rates; percentage points for error and hit rates.
 
-use crate::results::schema::{EndpointStats, RunResult};
+use crate::model::{EndpointStats, RunResult};
 use crate::units::{format_micros, format_percent};
 
 /// A value's change against the baseline, for display.
@@ -265,7 +265,7 @@ pub fn key_figures(result: &RunResult, baseline: Option<&RunResult>) -> Vec<KeyF
 }
 
 /// An error kind's name as written in results.json ("status_5xx").
-pub fn error_kind_name(kind: crate::results::schema::ErrorKind) -> String {
+pub fn error_kind_name(kind: crate::model::ErrorKind) -> String {
     serde_json::to_value(kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))

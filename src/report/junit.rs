@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::escape::escape;
-use crate::results::schema::{OutcomeStatus, RunResult};
+use crate::model::{OutcomeStatus, RunResult};
 
 /// A failed test case's message (one line) and details.
 #[derive(Debug, Clone, PartialEq)]

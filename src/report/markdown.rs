@@ -9,7 +9,7 @@ use super::figures::{
     key_figures,
 };
 use super::verdict::{Verdict, VerdictStatus};
-use crate::results::schema::RunResult;
+use crate::model::RunResult;
 use crate::units::format_percent;
 
 /// The Markdown summary of a run, with deltas against `baseline` when given.
@@ -181,8 +181,8 @@ fn write_endpoints(md: &mut String, result: &RunResult, baseline: Option<&RunRes
 
 fn endpoint_row(
     name: &str,
-    stats: &crate::results::schema::EndpointStats,
-    base: Option<&crate::results::schema::EndpointStats>,
+    stats: &crate::model::EndpointStats,
+    base: Option<&crate::model::EndpointStats>,
 ) -> Vec<String> {
     let mut row = vec![name.to_string()];
     row.extend(endpoint_cells(stats, base).iter().map(with_delta));

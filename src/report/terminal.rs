@@ -10,7 +10,7 @@ use tabled::builder::Builder;
 use tabled::settings::object::Columns;
 use tabled::settings::{Alignment, Style};
 
-use crate::results::schema::{EndpointStats, OutcomeStatus, RunResult};
+use crate::model::{EndpointStats, OutcomeStatus, RunResult};
 use crate::units::format_micros;
 
 /// Writes the end-of-run summary.
@@ -154,7 +154,7 @@ fn write_findings(out: &mut dyn Write, result: &RunResult) -> io::Result<()> {
 }
 
 /// Latency, errors and throughput against load, one row per stress step.
-fn steps_table(result: &RunResult, finding: &crate::results::schema::Finding) -> String {
+fn steps_table(result: &RunResult, finding: &crate::model::Finding) -> String {
     let unit = if result.load.model == "open" {
         "/s"
     } else {

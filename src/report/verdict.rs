@@ -6,7 +6,7 @@
 //! decided by a comparison against a baseline, which the caller adds with [`Verdict::regressed`]
 //! before rendering (see `html::render_html_with_verdict` and `markdown::render_with`).
 
-use crate::results::schema::{OutcomeStatus, RunResult};
+use crate::model::{OutcomeStatus, RunResult};
 
 /// How a run ended, in the order of precedence used for the headline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +122,7 @@ impl Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::schema::ThresholdResult;
+    use crate::model::ThresholdResult;
 
     fn fixture() -> RunResult {
         let text = include_str!("../../fixtures/results/example/results.json");

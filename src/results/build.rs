@@ -9,15 +9,15 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::health::generator_health;
-use super::histogram::{HistogramError, encode, summarize};
 use super::load_profile::load_profile;
 use super::redact::redact_result;
-use super::schema::{
+use super::thresholds::evaluate;
+use crate::metrics::{EndpointRecord, Recorded};
+use crate::model::histogram::{HistogramError, encode, summarize};
+use crate::model::{
     CacheReport, EndpointStats, Environment, ErrorCount, Outcome, OutcomeStatus, ResourceSample,
     RunResult, SCHEMA_VERSION, ScenarioInfo, ServerCache, TargetInfo, ToolInfo,
 };
-use super::thresholds::evaluate;
-use crate::metrics::{EndpointRecord, Recorded};
 use crate::scenario::Plan;
 use crate::scenario::plan::ScenarioKind;
 
@@ -206,7 +206,7 @@ fn endpoint_stats(
     let (send_latency, send_histogram) = match (&record.send_latency, open_model) {
         (Some(h), _) => (Some(summarize(h)), Some(encode(h).map_err(encode_err)?)),
         (None, true) => {
-            let empty = crate::results::histogram::new_latency_histogram();
+            let empty = crate::model::histogram::new_latency_histogram();
             (
                 Some(summarize(&empty)),
                 Some(encode(&empty).map_err(encode_err)?),

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use sysinfo::{CpuRefreshKind, MemoryRefreshKind, RefreshKind, System};
 
-use super::schema::Environment;
+use crate::model::Environment;
 
 /// Describes this machine; anything that cannot be read is left empty rather than failing.
 pub fn detect_environment() -> Environment {

@@ -5,8 +5,8 @@
 
 use hdrhistogram::Histogram;
 
-use super::histogram::summarize;
-use super::schema::{GeneratorHealth, ResourceSample};
+use crate::model::histogram::summarize;
+use crate::model::{GeneratorHealth, ResourceSample};
 
 /// Mean generator CPU, in percent of the whole machine, above which the run is invalid.
 pub const CPU_LIMIT_PERCENT: f64 = 90.0;

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::schema::RunResult;
+use crate::model::RunResult;
 
 /// Path of the checked-in schema, relative to the repository root.
 pub const SCHEMA_PATH: &str = "schema/results.schema.json";

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::schema::{LoadProfile, StageInfo};
+use crate::model::{LoadProfile, StageInfo};
 use crate::scenario::plan::{LoadModel, Plan};
 
 /// Describes the plan's load model.

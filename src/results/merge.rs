@@ -27,14 +27,14 @@ use hdrhistogram::Histogram;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::histogram::{HistogramError, decode, encode, new_latency_histogram, summarize};
 use super::load_profile::profile_summary;
-use super::schema::{
+use crate::metrics::hlog::{HlogError, HlogInterval, HlogWriter, SEND_TAG, intervals};
+use crate::model::histogram::{HistogramError, decode, encode, new_latency_histogram, summarize};
+use crate::model::{
     CacheCounts, EndpointStats, ErrorCount, ErrorKind, GeneratorHealth, LatencySummary,
     LoadProfile, OutcomeStatus, ResourceSample, RunResult, SegmentInfo, StageInfo, ToolInfo,
     Window,
 };
-use crate::metrics::hlog::{HlogError, HlogInterval, HlogWriter, SEND_TAG, intervals};
 use crate::scenario::plan::ScenarioKind;
 
 /// One results file to merge, with the interval log beside it when there is one.
@@ -621,7 +621,7 @@ fn outcome(inputs: &[MergeInput], result: &mut RunResult, mut warnings: Vec<Stri
 
 /// The server-side cache counters of the longest input: every worker scraped the same target,
 /// so adding them would count the traffic several times.
-fn server_cache(inputs: &[MergeInput]) -> Option<super::schema::ServerCache> {
+fn server_cache(inputs: &[MergeInput]) -> Option<crate::model::ServerCache> {
     inputs
         .iter()
         .filter(|i| i.result.cache.server.is_some())
@@ -702,7 +702,7 @@ fn segment_infos(input: &MergeInput) -> Vec<SegmentInfo> {
 }
 
 /// The inputs' thresholds, evaluated again on the merged figures.
-fn thresholds(result: &RunResult) -> Vec<super::schema::ThresholdResult> {
+fn thresholds(result: &RunResult) -> Vec<crate::model::ThresholdResult> {
     let kind: Option<ScenarioKind> =
         serde_json::from_value(serde_json::Value::String(result.scenario.kind.clone())).ok();
     result
@@ -722,7 +722,7 @@ fn thresholds(result: &RunResult) -> Vec<super::schema::ThresholdResult> {
                 Ok(threshold) => super::thresholds::evaluate(&[threshold], result)
                     .pop()
                     .unwrap_or_else(|| stored.clone()),
-                Err(why) => super::schema::ThresholdResult {
+                Err(why) => crate::model::ThresholdResult {
                     observed: None,
                     observed_display: format!("cannot evaluate on the merged result: {why}"),
                     passed: false,

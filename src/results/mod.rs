@@ -3,23 +3,21 @@
 pub mod build;
 pub mod environment;
 pub mod health;
-pub mod histogram;
 pub mod json_schema;
 pub mod load_profile;
 pub mod merge;
 pub mod redact;
 pub mod run_dir;
-pub mod schema;
 pub mod thresholds;
 
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use crate::model::{RunResult, SCHEMA_VERSION};
 pub use build::{BuildError, ResultInputs, build_result};
 pub use environment::detect_environment;
 pub use run_dir::{
     HLOG_FILE, RESULTS_FILE, RunDirError, create_run_dir, read_results, write_results,
     write_results_as_is,
 };
-pub use schema::{RunResult, SCHEMA_VERSION};
 pub use thresholds::evaluate;

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::schema::RunResult;
+use crate::model::RunResult;
 
 /// Fields holding encoded histograms, never rewritten.
 const ENCODED: [&str; 2] = ["histogram", "send_histogram"];

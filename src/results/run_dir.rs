@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use super::redact::redact_value;
-use super::schema::RunResult;
+use crate::model::RunResult;
 use crate::scenario::Plan;
 
 /// File name of the results in a run directory.

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::json_schema::{SCHEMA_PATH, results_schema_text};
-use super::schema::{OutcomeStatus, TargetInfo};
 use super::*;
 use crate::metrics::{CacheOutcome, Recorded, Recorder, RecorderConfig, Sample};
-use crate::results::schema::ErrorKind;
+use crate::model::ErrorKind;
+use crate::model::{OutcomeStatus, TargetInfo};
 use crate::scenario::{Plan, load_bytes};
 
 pub(crate) const TOKEN: &str = "tok-7f3a9c1e55";

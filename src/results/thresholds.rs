@@ -2,8 +2,8 @@
 //! result, per endpoint or for the whole run. A threshold whose metric has no value (no requests, an
 //! unknown endpoint, a finding no analysis produced) fails: a limit nobody could check is not met.
 
-use super::histogram::decode;
-use super::schema::{EndpointStats, RunResult, ThresholdResult};
+use crate::model::histogram::decode;
+use crate::model::{EndpointStats, RunResult, ThresholdResult};
 use crate::scenario::plan::{Metric, Threshold};
 use crate::units::format_micros;
 use crate::units::format_percent;

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use crate::model::Finding;
 use crate::results::build_result;
-use crate::results::schema::Finding;
 use crate::results::tests::{inputs, plan, recording};
 use crate::scenario::plan::{Comparison, Threshold};
 

@@ -8,38 +8,39 @@
 //! RunResult, evaluate the thresholds, write `results.json`, print the summary and the path; stop
 //! what we started; map the outcome to an exit code ([`decide_exit`]).
 
-pub mod api;
+pub mod live;
+pub mod measure;
 pub mod outdir;
 pub mod overrides;
 pub mod reach;
 pub mod segment;
 pub mod signal;
-pub mod term;
+pub mod target;
 pub mod trials;
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::Exit;
-use crate::engine::bundled::{BundledOptions, BundledTarget};
-use crate::engine::closed::{run_closed, stall_warning};
-use crate::metrics::{CacheScraper, Recorder, RecorderConfig, ResourceSampler, ScrapeConfig};
+use crate::analysis::stall::stall_warning;
+use crate::engine::bundled::BundledTarget;
+use crate::exit::Exit;
+use crate::model::{OutcomeStatus, TargetInfo};
 use crate::report::write_summary;
 use crate::results::RunResult;
-use crate::results::schema::{OutcomeStatus, TargetInfo};
 use crate::results::{ResultInputs, build_result, detect_environment, write_results};
 use crate::scenario::Plan;
-use crate::scenario::plan::{LoadModel, TargetKind};
-use crate::ui::{LoadUnit, ProgressDisplay, ProgressMode};
-use api::{EngineContext, run_open, run_throughput};
+use crate::scenario::plan::{LoadModel, TlsTrust};
+use crate::ui::ProgressMode;
+use measure::{MeasureSpec, Measured, measure};
 
-/// What `stampede run` was asked to do, free of clap.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
+/// What `stampede run` was asked to do, free of clap: the command line's settings, typed and
+/// validated (`cli::run` builds it; the demo builds one per side).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSettings {
     pub scenario: PathBuf,
     /// The run directory; default `reports/<scenario>-<YYYYmmdd-HHMMSS>/`.
     pub out: Option<PathBuf>,
@@ -51,13 +52,39 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Replaces the scenario's target by this URL.
     pub target: Option<String>,
-    /// The `stampede` binary that serves the bundled SalesHub (`current_exe()` in the CLI).
-    pub exe: PathBuf,
-    /// Regression gate overrides (`--trials`, `--alpha`); trials also turn a plain open-model
-    /// scenario into repeated trials.
-    pub gate: overrides::GateOverrides,
+    /// Compare with this baseline afterwards (a saved name, a results file or a run directory).
+    pub baseline: Option<String>,
+    /// With `baseline`: the verdict sets the exit code.
+    pub gate: bool,
+    /// With `gate`: an inconclusive verdict fails.
+    pub strict: bool,
+    /// Regression gate overrides (`--trials`, `--alpha`, ...); trials also turn a plain
+    /// open-model scenario into repeated trials.
+    pub gate_overrides: overrides::GateOverrides,
     /// `--segment i/N`: send only this worker's slice of the load.
     pub segment: Option<segment::Segment>,
+    /// The `stampede` binary that serves the bundled SalesHub (normally this process's own).
+    pub exe: PathBuf,
+}
+
+impl RunSettings {
+    /// Settings for running `scenario` as it is, with no override.
+    pub fn new(scenario: PathBuf) -> RunSettings {
+        RunSettings {
+            scenario,
+            out: None,
+            duration: None,
+            scale: None,
+            quiet: false,
+            target: None,
+            baseline: None,
+            gate: false,
+            strict: false,
+            gate_overrides: overrides::GateOverrides::default(),
+            segment: None,
+            exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("stampede")),
+        }
+    }
 }
 
 /// Why a run stopped before it could produce results. Each maps to an exit code.
@@ -70,7 +97,7 @@ pub enum RunError {
     #[error("{0}")]
     Bundled(#[from] crate::engine::bundled::BundledError),
     #[error("{0}")]
-    Engine(#[from] api::EngineError),
+    Engine(#[from] crate::engine::context::EngineError),
     #[error("cannot write the results: {0}")]
     Io(#[from] std::io::Error),
     #[error("interrupted before the load started: nothing was measured")]
@@ -102,175 +129,80 @@ pub struct Finished {
 /// and the progress of the bundled target's start.
 pub async fn run_plan(
     plan: Plan,
-    options: &RunOptions,
+    settings: &RunSettings,
     cancel: CancellationToken,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Finished, RunError> {
-    let mut plan = overrides::apply(plan, options)?;
-    if let Some(segment) = options.segment {
+    let mut plan = overrides::apply(plan, settings)?;
+    if let Some(segment) = settings.segment {
         segment
             .apply(&mut plan)
             .map_err(|e| RunError::Usage(e.to_string()))?;
     }
     let plan = Arc::new(plan);
-
-    // The target: started by us, or checked before any load.
-    let mut bundled = None;
-    let (base_url, target_info, target_pid) = match &plan.target.kind {
-        TargetKind::Bundled(spec) => {
-            let mut bundled_options = BundledOptions::new(options.exe.clone(), spec.clone());
-            bundled_options.show_notes = !options.quiet;
-            if !options.quiet {
-                let _ = writeln!(
-                    err,
-                    "starting the bundled SalesHub (data in '{}'; seeding it the first time can take a minute)",
-                    bundled_options.data_dir.display()
-                );
-            }
-            let target = BundledTarget::start(&bundled_options, &cancel)
-                .await
-                .map_err(|e| match e {
-                    crate::engine::bundled::BundledError::Interrupted => RunError::InterruptedEarly,
-                    e => RunError::Bundled(e),
-                })?;
-            let info = TargetInfo {
-                url: target.base_url().to_string(),
-                bundled: true,
-                cache_backend: Some(target.cache_backend().to_string()),
-                notes: target.notes().to_vec(),
-            };
-            for note in target.notes() {
-                let _ = writeln!(err, "note: {note}");
-            }
-            let url = target.base_url().to_string();
-            let pid = Some(target.pid());
-            bundled = Some(target);
-            (url, info, pid)
-        }
-        TargetKind::Url { base_url } => {
-            tokio::select! {
-                reached = reach::check_reachable(base_url, plan.target.timeout, &plan.target.tls) => reached?,
-                () = cancel.cancelled() => return Err(RunError::InterruptedEarly),
-            }
-            let info = TargetInfo {
-                url: base_url.clone(),
-                bundled: false,
-                cache_backend: None,
-                notes: Vec::new(),
-            };
-            (base_url.clone(), info, plan.target.pid)
-        }
-    };
-
-    let dir = outdir::prepare(options.out.as_deref(), &plan.name)?;
+    let target = target::prepare(&plan, settings, &cancel, err).await?;
+    let dir = outdir::prepare(settings.out.as_deref(), &plan.name)?;
     if let Some(spec) = &plan.regression {
-        let result = trials::run_trials(
-            &plan,
-            spec,
-            &base_url,
-            target_info,
-            target_pid,
-            &cancel,
-            err,
-        )
-        .await?;
-        return finish(result, &dir, &plan, bundled, out, err).await;
+        let result = trials::run_trials(&plan, spec, &target, &cancel, err).await?;
+        return finish(result, &dir, &plan, target.bundled, out, err).await;
     }
-    let warmup = plan.load.warmup;
-    let planned = plan.load.duration();
-    let measure_start = Instant::now() + warmup;
-    let started_at = SystemTime::now() + warmup;
-    let recorder = Recorder::new(RecorderConfig {
-        endpoints: plan
-            .endpoints()
-            .iter()
-            .map(|(n, m)| (n.to_string(), m.to_string()))
-            .collect(),
-        hlog_path: Some(dir.join("latency.hlog")),
-        started: measure_start,
-        open_model: matches!(plan.load.model, LoadModel::Open { .. }),
-    });
-    let ticker = recorder.start_ticker();
-    let sampler = ResourceSampler::start(measure_start, target_pid);
-    // The server's counters are first read when the measured phase starts, so their delta covers
-    // the same requests as the X-Cache counts (warm-up traffic excluded from both).
-    let scraper = ScrapeConfig::from_spec(&base_url, &plan.cache, &plan.target.tls, measure_start)
-        .map(|config| {
-            tokio::spawn(async move {
-                tokio::time::sleep_until(measure_start.into()).await;
-                CacheScraper::start(config).await
-            })
-        });
-    let progress = ProgressDisplay::start(
-        recorder.clone(),
-        warmup + planned,
-        LoadUnit::of(&plan.load.model),
-        ProgressMode::detect(options.quiet),
-    );
-
-    let ctx = EngineContext {
-        plan: plan.clone(),
-        base_url: base_url.clone(),
-        recorder: recorder.clone(),
-        cancel: cancel.clone(),
-        arrival_phase: options.segment.map_or(0.0, |s| s.phase()),
-    };
-    let engine = match plan.load.model {
-        LoadModel::Open { .. } => run_open(&ctx).await,
-        LoadModel::Closed { .. } => run_closed(&ctx).await,
-        LoadModel::Throughput { .. } => run_throughput(&ctx).await,
-    };
-    let ended = Instant::now();
-    let ended_at = SystemTime::now();
-    drop(ctx);
-    progress.finish();
-    let resources = sampler.stop();
-    let mut warnings = Vec::new();
-    let scraper = match scraper {
-        Some(task) => task.await.ok(),
-        None => None,
-    };
-    let server_cache = match scraper {
-        Some(scraper) => match scraper.stop().await {
-            Ok(cache) => Some(cache),
-            Err(error) => {
-                warnings.push(error.to_string());
-                None
-            }
+    let measured = measure(
+        MeasureSpec {
+            plan: &plan,
+            base_url: &target.base_url,
+            target_pid: target.pid,
+            hlog_path: Some(dir.join(crate::results::HLOG_FILE)),
+            arrival_phase: settings.segment.map_or(0.0, |s| s.phase()),
+            progress: Some(ProgressMode::detect(settings.quiet)),
         },
-        None => None,
-    };
-    let interrupted = cancel.is_cancelled();
-    let duration = ended.saturating_duration_since(measure_start).min(planned);
-    let recorded = recorder.finish_at(duration);
-    ticker.abort();
-    let summary = engine?;
-    warnings.extend(summary.warnings);
-    warnings.extend(target_info.notes.iter().cloned());
-    if matches!(plan.target.tls, crate::scenario::plan::TlsTrust::Insecure) {
+        &cancel,
+    )
+    .await?;
+    let mut result = single_result(&plan, measured, target.info.clone(), cancel.is_cancelled())?;
+    if let Some(segment) = settings.segment {
+        result.segments = vec![segment.info(&result)];
+    }
+    finish(result, &dir, &plan, target.bundled, out, err).await
+}
+
+/// The RunResult of one measured phase, with the run's warnings.
+fn single_result(
+    plan: &Plan,
+    measured: Measured,
+    target: TargetInfo,
+    interrupted: bool,
+) -> Result<RunResult, RunError> {
+    let planned = plan.load.duration();
+    let mut warnings = Vec::new();
+    if let Err(e) = measured.server_cache.as_ref() {
+        warnings.push(e.clone());
+    }
+    warnings.extend(measured.engine.warnings);
+    warnings.extend(target.notes.iter().cloned());
+    if matches!(plan.target.tls, TlsTrust::Insecure) {
         warnings.push(crate::engine::tls::INSECURE_WARNING.to_string());
     }
     if interrupted {
         warnings.push(format!(
             "interrupted by Ctrl-C after {:.1} s of {:.1} s",
-            duration.as_secs_f64(),
+            measured.duration.as_secs_f64(),
             planned.as_secs_f64()
         ));
     }
     let mut result = build_result(ResultInputs {
-        plan: &plan,
-        recorded,
-        target: target_info,
+        plan,
+        recorded: measured.recorded,
+        target,
         environment: detect_environment(),
-        started_at,
-        ended_at,
-        duration: Some(duration),
+        started_at: measured.started_at,
+        ended_at: measured.ended_at,
+        duration: Some(measured.duration),
         interrupted,
         invalid_reasons: Vec::new(),
         warnings,
-        resources,
-        server_cache,
+        resources: measured.resources,
+        server_cache: measured.server_cache.ok().flatten(),
     })
     .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
     if matches!(plan.load.model, LoadModel::Closed { .. })
@@ -278,10 +210,7 @@ pub async fn run_plan(
     {
         result.outcome.warnings.push(warning);
     }
-    if let Some(segment) = options.segment {
-        result.segments = vec![segment.info(&result)];
-    }
-    finish(result, &dir, &plan, bundled, out, err).await
+    Ok(result)
 }
 
 /// Writes `results.json`, prints the summary, warnings and the path, and stops the bundled target.

@@ -6,14 +6,14 @@
 
 use std::time::Duration;
 
-use super::{RunError, RunOptions};
-use crate::compare::verdict::GateSettings;
+use super::{RunError, RunSettings};
 use crate::scenario::Plan;
+use crate::scenario::gate::GateSettings;
 use crate::scenario::plan::{LoadModel, TargetKind};
 use crate::scenario::regression::RegressionSpec;
 
 /// Applies `--duration`, `--scale` and `--target` to a validated plan.
-pub fn apply(mut plan: Plan, options: &RunOptions) -> Result<Plan, RunError> {
+pub fn apply(mut plan: Plan, options: &RunSettings) -> Result<Plan, RunError> {
     if let Some(duration) = options.duration {
         if duration.is_zero() {
             return Err(RunError::Usage(
@@ -34,7 +34,7 @@ pub fn apply(mut plan: Plan, options: &RunOptions) -> Result<Plan, RunError> {
             spec.trial_duration = duration;
         }
     }
-    apply_gate(&mut plan, &options.gate)?;
+    apply_gate(&mut plan, &options.gate_overrides)?;
     if let Some(factor) = options.scale {
         if !(factor.is_finite() && factor > 0.0) {
             return Err(RunError::Usage(format!(
@@ -262,16 +262,9 @@ path = "/"
         let plan =
             crate::scenario::load_bytes(text.as_bytes(), std::path::Path::new("w.toml"), &|_| None)
                 .expect("valid");
-        let options = RunOptions {
-            scenario: "w.toml".into(),
-            out: None,
+        let options = RunSettings {
             duration: Some(Duration::from_secs(30)),
-            scale: None,
-            quiet: true,
-            target: None,
-            exe: "stampede".into(),
-            gate: Default::default(),
-            segment: None,
+            ..RunSettings::new("w.toml".into())
         };
         let plan = apply(plan, &options).expect("applies");
         assert_eq!(plan.load.warmup, Duration::from_secs(6));

@@ -10,7 +10,7 @@
 //!   scenario's exactly (10 users over 3 workers: 3, 3, 4).
 //! - throughput model: the connections are split the same way.
 
-use crate::results::schema::{RunResult, SegmentInfo};
+use crate::model::{RunResult, SegmentInfo};
 use crate::scenario::Plan;
 use crate::scenario::plan::LoadModel;
 

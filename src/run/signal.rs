@@ -11,7 +11,7 @@ use std::sync::{Mutex, OnceLock};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::Exit;
+use crate::exit::Exit;
 
 /// Ctrl-C presses seen by this process.
 static PRESSES: AtomicUsize = AtomicUsize::new(0);
@@ -40,7 +40,7 @@ pub fn installed() -> bool {
 fn on_ctrl_c() {
     if PRESSES.fetch_add(1, Ordering::SeqCst) == 0 {
         // Not eprintln!: the main thread holds the stderr lock (see `run::term`).
-        super::term::stderr_line(
+        crate::engine::term::stderr_line(
             "\ninterrupted: stopping the load and writing partial results (Ctrl-C again to exit at once)",
         );
         goose::trigger_killswitch("Ctrl-C");
@@ -50,7 +50,7 @@ fn on_ctrl_c() {
             token.cancel();
         }
     } else {
-        super::term::stderr_line("\ninterrupted again: exiting without results");
+        crate::engine::term::stderr_line("\ninterrupted again: exiting without results");
         // `exit` skips destructors: stop what we started first.
         crate::engine::bundled::kill_all_started();
         std::process::exit(i32::from(Exit::Interrupted.code()));

@@ -4,7 +4,7 @@
 //! trials of a run are then merged (histograms added, windows placed one after the other) into one
 //! `RunResult` whose `trials` hold the per-trial figures the gate tests.
 //!
-//! A live A/B comparison (`crate::compare::live`) drives [`run_trial`] alternately against two
+//! A live A/B comparison (`crate::run::live`) drives [`run_trial`] alternately against two
 //! targets and assembles one result per side with [`assemble`].
 
 use std::io::Write;
@@ -13,36 +13,20 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
-use super::api::{EngineContext, EngineError, EngineSummary, run_open};
-use crate::metrics::{
-    CacheScraper, EndpointRecord, Recorded, Recorder, RecorderConfig, ResourceSampler, ScrapeConfig,
+use super::measure::{MeasureSpec, Measured, measure};
+use super::target::ReadyTarget;
+use crate::engine::context::EngineError;
+use crate::metrics::{EndpointRecord, Recorded, Recorder, RecorderConfig};
+use crate::model::histogram::summarize;
+use crate::model::{
+    CacheCounts, Environment, ServerCache, ServerCacheSample, TargetInfo, TrialStats, TrialSummary,
 };
 use crate::results::build::rfc3339;
 use crate::results::health::generator_health;
-use crate::results::histogram::summarize;
-use crate::results::schema::{
-    CacheCounts, Environment, ResourceSample, ServerCache, ServerCacheSample, TargetInfo,
-    TrialStats, TrialSummary,
-};
 use crate::results::{BuildError, ResultInputs, RunResult, build_result};
 use crate::scenario::Plan;
 use crate::scenario::regression::RegressionSpec;
 use crate::units::format_micros;
-
-/// What one trial recorded.
-#[derive(Debug)]
-pub struct TrialRun {
-    pub recorded: Recorded,
-    pub resources: Vec<ResourceSample>,
-    pub engine: EngineSummary,
-    /// Wall-clock start of the measured phase.
-    pub started_at: SystemTime,
-    /// Measured length (the trial duration, or up to Ctrl-C).
-    pub duration: Duration,
-    /// The target's own cache counters over the measured phase, when the scenario scrapes them;
-    /// why they are missing otherwise.
-    pub server_cache: Result<Option<ServerCache>, String>,
-}
 
 /// The plan one trial runs: the scenario with its load replaced by the trial's fixed rate.
 pub fn trial_plan(plan: &Plan, spec: &RegressionSpec) -> Arc<Plan> {
@@ -57,66 +41,23 @@ pub async fn run_trial(
     base_url: &str,
     target_pid: Option<u32>,
     cancel: &CancellationToken,
-) -> Result<TrialRun, EngineError> {
-    let planned = plan.load.duration();
-    let measure_start = Instant::now() + plan.load.warmup;
-    let started_at = SystemTime::now() + plan.load.warmup;
-    let recorder = Recorder::new(RecorderConfig {
-        endpoints: plan
-            .endpoints()
-            .iter()
-            .map(|(n, m)| (n.to_string(), m.to_string()))
-            .collect(),
+) -> Result<Measured, EngineError> {
+    let spec = MeasureSpec {
+        plan,
+        base_url,
+        target_pid,
         hlog_path: None,
-        started: measure_start,
-        open_model: true,
-    });
-    let ticker = recorder.start_ticker();
-    let sampler = ResourceSampler::start(measure_start, target_pid);
-    // Like a single run, the server's counters are first read when the measured phase starts.
-    let scraper = ScrapeConfig::from_spec(base_url, &plan.cache, &plan.target.tls, measure_start)
-        .map(|config| {
-            tokio::spawn(async move {
-                tokio::time::sleep_until(measure_start.into()).await;
-                CacheScraper::start(config).await
-            })
-        });
-    let ctx = EngineContext {
-        plan: plan.clone(),
-        base_url: base_url.to_string(),
-        recorder: recorder.clone(),
-        cancel: cancel.clone(),
         arrival_phase: 0.0,
+        progress: None,
     };
-    let engine = run_open(&ctx).await;
-    let ended = Instant::now();
-    drop(ctx);
-    let resources = sampler.stop();
-    let server_cache = match scraper {
-        None => Ok(None),
-        Some(task) => match task.await {
-            Ok(scraper) => scraper.stop().await.map(Some).map_err(|e| e.to_string()),
-            Err(e) => Err(format!("the cache scraper failed: {e}")),
-        },
-    };
-    let duration = ended.saturating_duration_since(measure_start).min(planned);
-    let recorded = recorder.finish_at(duration);
-    ticker.abort();
-    Ok(TrialRun {
-        recorded,
-        resources,
-        engine: engine?,
-        started_at,
-        duration,
-        server_cache,
-    })
+    measure(spec, cancel).await
 }
 
 /// The per-trial figures of one trial, with its validity (the generator's health over the trial).
 pub fn summarize_trial(
     index: u32,
     side: Option<&str>,
-    trial: &TrialRun,
+    trial: &Measured,
     cores: u32,
 ) -> TrialSummary {
     let seconds = trial.duration.as_secs_f64();
@@ -145,23 +86,12 @@ pub fn summarize_trial(
 }
 
 fn trial_stats(record: &EndpointRecord, seconds: f64) -> TrialStats {
-    let latency = summarize(&record.latency);
-    TrialStats {
-        requests: record.requests,
-        p50_us: latency.p50_us,
-        p95_us: latency.p95_us,
-        p99_us: latency.p99_us,
-        throughput_rps: if seconds > 0.0 {
-            record.requests as f64 / seconds
-        } else {
-            0.0
-        },
-        error_rate: if record.requests > 0 {
-            record.failures as f64 / record.requests as f64
-        } else {
-            0.0
-        },
-    }
+    TrialStats::new(
+        record.requests,
+        record.failures,
+        &summarize(&record.latency),
+        seconds,
+    )
 }
 
 /// One line per finished trial, for the progress on stderr.
@@ -206,7 +136,7 @@ pub struct SessionInfo<'a> {
 
 /// One `RunResult` from the trials of one side: histograms and counters added, per-second windows
 /// placed one trial after the other, generator health over all of them, and `trials` filled.
-pub fn assemble(info: SessionInfo<'_>, trials: Vec<TrialRun>) -> Result<RunResult, BuildError> {
+pub fn assemble(info: SessionInfo<'_>, trials: Vec<Measured>) -> Result<RunResult, BuildError> {
     let cores = info.environment.cores;
     let summaries: Vec<TrialSummary> = trials
         .iter()
@@ -378,13 +308,10 @@ fn empty_recorded(plan: &Plan) -> Recorded {
 }
 
 /// Runs all trials of a regression scenario against one target, one line per trial on `err`.
-#[allow(clippy::too_many_arguments)]
 pub async fn run_trials(
     plan: &Plan,
     spec: &RegressionSpec,
-    base_url: &str,
-    target: TargetInfo,
-    target_pid: Option<u32>,
+    target: &ReadyTarget,
     cancel: &CancellationToken,
     err: &mut dyn Write,
 ) -> Result<RunResult, super::RunError> {
@@ -403,7 +330,7 @@ pub async fn run_trials(
         if cancel.is_cancelled() {
             break;
         }
-        let run = run_trial(&trial, base_url, target_pid, cancel).await?;
+        let run = run_trial(&trial, &target.base_url, target.pid, cancel).await?;
         let line = summarize_trial(i, None, &run, environment.cores);
         let _ = writeln!(err, "{}", plan.redact(&trial_line(&line, spec.trials)));
         runs.push(run);
@@ -411,7 +338,7 @@ pub async fn run_trials(
     let info = SessionInfo {
         plan: &trial,
         spec,
-        target,
+        target: target.info.clone(),
         environment,
         interrupted: cancel.is_cancelled(),
         side: None,

@@ -7,6 +7,7 @@
 
 pub mod error;
 mod feeder;
+pub mod gate;
 mod journeys;
 mod load_model;
 mod parse;

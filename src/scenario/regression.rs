@@ -11,10 +11,10 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::error::did_you_mean;
+use super::gate::{GateSettings, GatedMetric};
 use super::plan::{LoadModel, LoadSpec, RateStage};
 use super::raw::RawRegression;
 use super::validate::Ctx;
-use crate::compare::verdict::{GateSettings, GatedMetric};
 
 /// Trials per side when neither the scenario nor the command line says.
 pub const DEFAULT_TRIALS: u32 = 8;

@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use stampede::results::RunResult;
-use stampede::results::histogram::{encode, new_latency_histogram, summarize};
-use stampede::results::schema::{
+use stampede::model::histogram::{encode, new_latency_histogram, summarize};
+use stampede::model::{
     CacheCounts, EndpointStats, ErrorCount, ErrorKind, Finding, LoadStep, ResourceSample,
     ServerCache, ServerCacheSample, TrialStats, TrialSummary, Window,
 };
+use stampede::results::RunResult;
 
 use super::fixture;
 

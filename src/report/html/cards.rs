@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 
 use super::escape;
+use crate::model::RunResult;
 use crate::report::figures::{self, Cell, Delta};
 use crate::report::verdict::Verdict;
-use crate::results::schema::RunResult;
 
 /// The verdict banner: scenario name, the verdict's headline and its reasons.
 pub fn verdict_banner(result: &RunResult, verdict: &Verdict) -> String {

@@ -7,7 +7,7 @@ use super::charts::latency::load_label;
 use super::charts::steps_svg;
 use super::escape;
 use super::page::{Td, figure, section, table};
-use crate::results::schema::{Finding, RunResult};
+use crate::model::{Finding, RunResult};
 use crate::units::{format_micros, format_percent};
 
 /// Thresholds with their scope, observed value and result; failures first.

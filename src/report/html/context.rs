@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use super::escape;
 use super::page::{Td, section, table};
+use crate::model::{LatencySummary, RunResult};
 use crate::report::figures::{format_bytes, format_secs};
-use crate::results::schema::{LatencySummary, RunResult};
 use crate::units::{format_micros, format_percent};
 
 /// The context list.
@@ -108,7 +108,7 @@ pub fn context(result: &RunResult, baseline: Option<&RunResult>) -> String {
 /// Hits, misses and hit rate from the client (header) and the server (metrics, per namespace).
 pub fn cache(result: &RunResult) -> String {
     let mut rows = Vec::new();
-    let mut push = |source: String, counts: &crate::results::schema::CacheCounts| {
+    let mut push = |source: String, counts: &crate::model::CacheCounts| {
         let rate = counts.hit_rate();
         rows.push(vec![
             Td::text(&source),

@@ -18,7 +18,7 @@ pub mod tables;
 pub use super::escape::escape;
 
 use super::verdict::Verdict;
-use crate::results::schema::RunResult;
+use crate::model::RunResult;
 
 /// An extra section inserted after the verdict and the key figures. `html` is trusted: callers
 /// escape their own text (with [`escape`]).

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::escape;
-use crate::results::schema::RunResult;
+use crate::model::RunResult;
 
 /// The page's style sheet, inlined.
 const STYLE: &str = include_str!("page.css");

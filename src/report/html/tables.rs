@@ -7,10 +7,10 @@ use super::cards::cell_html;
 use super::charts::palette;
 use super::escape;
 use super::page::{Td, section, table};
+use crate::model::{EndpointStats, RunResult};
 use crate::report::figures::{
     ENDPOINT_COLUMNS, baseline_endpoint, endpoint_cells, error_kind_name,
 };
-use crate::results::schema::{EndpointStats, RunResult};
 use crate::units::format_percent;
 
 /// Per endpoint: count, rate, p50/p90/p95/p99/max, error %, hit %, bytes; the totals last.

@@ -12,7 +12,7 @@ use super::{
     Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
     time_range,
 };
-use crate::results::schema::{CacheCounts, RunResult, ServerCacheSample};
+use crate::model::{CacheCounts, RunResult, ServerCacheSample};
 
 /// Client-side points are merged into buckets of at least this many seconds: a per-second hit
 /// rate of a few requests is mostly noise (and scrapes come every few seconds anyway).

@@ -11,7 +11,7 @@
 //! Seconds without any response carry no latency: a bucket whose windows all lack one has `None`
 //! percentiles, so lines break rather than drop to zero.
 
-use crate::results::schema::Window;
+use crate::model::Window;
 
 /// At most this many points per time series in the charts.
 pub const MAX_POINTS: usize = 600;

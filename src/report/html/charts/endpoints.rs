@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 
 use super::{Drawn, FONT, WIDTH, axes, label_font, legend, palette, quiet_corner, svg};
-use crate::results::schema::RunResult;
+use crate::model::RunResult;
 
 /// Height per endpoint row, in SVG units.
 const ROW: u32 = 34;

@@ -9,7 +9,7 @@ use super::{
     Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
     time_range,
 };
-use crate::results::schema::RunResult;
+use crate::model::RunResult;
 
 /// The name of the load for a model, with its unit: "users", "arrival rate (/s)", "connections".
 pub fn load_label(model: &str) -> &'static str {

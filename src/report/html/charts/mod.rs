@@ -104,7 +104,7 @@ pub(crate) fn legend_line(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathEleme
 
 /// The x range of a time chart: from the first to one past the last second.
 pub(crate) fn time_range(
-    windows: &[crate::results::schema::Window],
+    windows: &[crate::model::Window],
     duration_secs: f64,
 ) -> std::ops::Range<f64> {
     let last = windows

@@ -9,7 +9,7 @@ use super::downsample::{MAX_POINTS, bucket_size};
 use super::{
     Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
 };
-use crate::results::schema::{ResourceSample, RunResult};
+use crate::model::{ResourceSample, RunResult};
 
 /// The generator's CPU limit in percent of one core (the samples' unit).
 pub fn cpu_limit_of_one_core(run: &RunResult) -> f64 {

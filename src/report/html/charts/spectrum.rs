@@ -8,8 +8,8 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::{Drawn, FONT, HEIGHT, WIDTH, axes, label_font, palette, svg};
-use crate::results::histogram::decode;
-use crate::results::schema::RunResult;
+use crate::model::RunResult;
+use crate::model::histogram::decode;
 
 /// How many endpoints (the busiest) get their own curve beside the total.
 pub const BUSIEST: usize = 5;
@@ -60,7 +60,7 @@ impl SpectrumSeries {
 /// The curves for a run: the total and its busiest endpoints (colour by the endpoint's position
 /// in the results), then the same for `baseline` dashed. Unreadable histograms are skipped.
 pub fn spectrum_series(run: &RunResult, baseline: Option<&RunResult>) -> Vec<SpectrumSeries> {
-    let mut busiest: Vec<(usize, &crate::results::schema::EndpointStats)> = run
+    let mut busiest: Vec<(usize, &crate::model::EndpointStats)> = run
         .endpoints
         .iter()
         .enumerate()

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use super::{
     Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
 };
-use crate::results::schema::{Finding, LoadStep};
+use crate::model::{Finding, LoadStep};
 
 /// Latency and errors against load for a finding with steps; `None` when it has none. `load` names
 /// the load's unit ("arrival rate (/s)" or "users").

@@ -8,7 +8,7 @@ use super::{
     Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
     time_range,
 };
-use crate::results::schema::RunResult;
+use crate::model::RunResult;
 
 /// Requests per second over time, successes and failures stacked.
 pub fn throughput_svg(run: &RunResult, baseline: Option<&RunResult>) -> String {

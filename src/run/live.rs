@@ -14,11 +14,12 @@ use std::path::PathBuf;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::results::schema::TargetInfo;
+use crate::model::TargetInfo;
 use crate::results::{RunResult, detect_environment, write_results};
+use crate::run::measure::Measured;
 use crate::run::reach::check_reachable;
 use crate::run::trials::{
-    SessionInfo, TrialRun, assemble, run_trial, summarize_trial, trial_line, trial_plan,
+    SessionInfo, assemble, run_trial, summarize_trial, trial_line, trial_plan,
 };
 use crate::run::{RunError, outdir};
 use crate::scenario::Plan;
@@ -68,7 +69,7 @@ pub async fn run_live(
         spec.rate,
         spec.trial_warmup.as_secs_f64()
     );
-    let (mut runs_a, mut runs_b): (Vec<TrialRun>, Vec<TrialRun>) = (Vec::new(), Vec::new());
+    let (mut runs_a, mut runs_b): (Vec<Measured>, Vec<Measured>) = (Vec::new(), Vec::new());
     'session: for i in 0..spec.trials {
         for side in round_order(i) {
             let (url, runs) = match side {

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 
-use super::schema::LatencySummary;
+use super::LatencySummary;
 
 /// Highest trackable latency: one hour, in microseconds.
 pub const MAX_LATENCY_US: u64 = 3_600_000_000;

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::results::schema::CacheCounts;
+use crate::model::CacheCounts;
 
 /// Namespace excluded from the server-side cache figures.
 pub const EXCLUDED_NAMESPACE: &str = "sessions";

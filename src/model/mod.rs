@@ -1,12 +1,16 @@
-//! The RunResult: everything a run recorded, stored whole so that reports, comparisons and merges can
-//! be made again later from `results.json` alone, without re-running anything. Histograms are kept
-//! losslessly (HdrHistogram V2, deflate, base64), never as pre-computed percentiles only, so results
-//! from several runs or machines merge exactly.
+//! The shared data model at the bottom of the pipeline: the RunResult, everything a run recorded,
+//! stored whole so that reports, comparisons and merges can be made again later from `results.json`
+//! alone, without re-running anything. Every stage speaks it: the recorders fill its windows, the
+//! engine counts its error kinds, the analyses read it, the reports render it. Histograms are kept
+//! losslessly (HdrHistogram V2, deflate, base64; see [`histogram`]), never as pre-computed
+//! percentiles only, so results from several runs or machines merge exactly.
 //!
 //! The layout is versioned by [`SCHEMA_VERSION`]; `schema/results.schema.json` is generated from these
 //! types and checked by the tests. Latencies are in microseconds (`_us`), times in RFC 3339, rates per
 //! second, ratios as fractions (0.01 = 1%). No secret (token, password, environment value,
 //! Authorization header) is ever stored.
+
+pub mod histogram;
 
 use std::collections::BTreeMap;
 
@@ -373,6 +377,28 @@ pub struct TrialStats {
     pub throughput_rps: f64,
     /// Failed requests / all requests.
     pub error_rate: f64,
+}
+
+impl TrialStats {
+    /// The gated figures of `requests` requests (`failures` of them failed) over `seconds`.
+    pub fn new(requests: u64, failures: u64, latency: &LatencySummary, seconds: f64) -> TrialStats {
+        TrialStats {
+            requests,
+            p50_us: latency.p50_us,
+            p95_us: latency.p95_us,
+            p99_us: latency.p99_us,
+            throughput_rps: if seconds > 0.0 {
+                requests as f64 / seconds
+            } else {
+                0.0
+            },
+            error_rate: if requests > 0 {
+                failures as f64 / requests as f64
+            } else {
+                0.0
+            },
+        }
+    }
 }
 
 /// A result of an analysis, with its figures; usable in thresholds by name.

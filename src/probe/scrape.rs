@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::prometheus::parse_counters;
-use crate::results::schema::{CacheCounts, ServerCache, ServerCacheSample};
+use crate::model::{CacheCounts, ServerCache, ServerCacheSample};
 use crate::scenario::plan::{CacheSpec, TlsTrust};
 
 /// Timeout of one scrape.

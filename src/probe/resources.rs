@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
 
-use crate::results::schema::ResourceSample;
+use crate::model::ResourceSample;
 
 /// Time between samples.
 pub const SAMPLE_EVERY: Duration = Duration::from_secs(1);

@@ -1,0 +1,123 @@
+//! One measured phase, the same for a single run and for each trial of a regression run: start the
+//! recorder and its per-second ticker, the resource sampler, the cache scraper (first read when
+//! the measured phase starts, so its counts cover the same requests as the `X-Cache` headers) and,
+//! when asked, the live progress; drive the engine; stop them all and hand back what they recorded.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::context::{EngineContext, EngineError, EngineSummary};
+use crate::metrics::{Recorded, Recorder, RecorderConfig};
+use crate::model::{ResourceSample, ServerCache};
+use crate::probe::{CacheScraper, ResourceSampler, ScrapeConfig};
+use crate::scenario::Plan;
+use crate::scenario::plan::LoadModel;
+use crate::ui::{LoadUnit, ProgressDisplay, ProgressMode};
+
+/// What to measure and where.
+pub struct MeasureSpec<'a> {
+    pub plan: &'a Arc<Plan>,
+    pub base_url: &'a str,
+    /// The target's process when it runs on this machine (its CPU and RSS are sampled).
+    pub target_pid: Option<u32>,
+    /// Where the per-second histograms go (`latency.hlog`); `None` keeps none.
+    pub hlog_path: Option<PathBuf>,
+    /// Open model: this worker's shift of the schedule (`--segment`), 0 for a whole run.
+    pub arrival_phase: f64,
+    /// Live progress on stderr; `None` shows none (trials print a line each instead).
+    pub progress: Option<ProgressMode>,
+}
+
+/// What one measured phase recorded.
+#[derive(Debug)]
+pub struct Measured {
+    pub recorded: Recorded,
+    pub resources: Vec<ResourceSample>,
+    pub engine: EngineSummary,
+    /// Wall-clock start of the measured phase (after the warm-up).
+    pub started_at: SystemTime,
+    pub ended_at: SystemTime,
+    /// Measured length: the planned duration, or up to Ctrl-C.
+    pub duration: Duration,
+    /// The target's own cache counters over the measured phase, when the scenario scrapes them;
+    /// why they are missing otherwise.
+    pub server_cache: Result<Option<ServerCache>, String>,
+}
+
+/// Runs one measured phase of `spec.plan` (warm-up included) until its stages end or `cancel`.
+pub async fn measure(
+    spec: MeasureSpec<'_>,
+    cancel: &CancellationToken,
+) -> Result<Measured, EngineError> {
+    let plan = spec.plan;
+    let warmup = plan.load.warmup;
+    let planned = plan.load.duration();
+    let measure_start = Instant::now() + warmup;
+    let started_at = SystemTime::now() + warmup;
+    let recorder = Recorder::new(RecorderConfig {
+        endpoints: plan
+            .endpoints()
+            .iter()
+            .map(|(n, m)| (n.to_string(), m.to_string()))
+            .collect(),
+        hlog_path: spec.hlog_path,
+        started: measure_start,
+        open_model: matches!(plan.load.model, LoadModel::Open { .. }),
+    });
+    let ticker = recorder.start_ticker();
+    let sampler = ResourceSampler::start(measure_start, spec.target_pid);
+    let scraper =
+        ScrapeConfig::from_spec(spec.base_url, &plan.cache, &plan.target.tls, measure_start).map(
+            |config| {
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(measure_start.into()).await;
+                    CacheScraper::start(config).await
+                })
+            },
+        );
+    let progress = spec.progress.map(|mode| {
+        ProgressDisplay::start(
+            recorder.clone(),
+            warmup + planned,
+            LoadUnit::of(&plan.load.model),
+            mode,
+        )
+    });
+    let ctx = EngineContext {
+        plan: plan.clone(),
+        base_url: spec.base_url.to_string(),
+        recorder: recorder.clone(),
+        cancel: cancel.clone(),
+        arrival_phase: spec.arrival_phase,
+    };
+    let engine = crate::engine::drive(&ctx).await;
+    let ended = Instant::now();
+    let ended_at = SystemTime::now();
+    drop(ctx);
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    let resources = sampler.stop();
+    let server_cache = match scraper {
+        None => Ok(None),
+        Some(task) => match task.await {
+            Ok(scraper) => scraper.stop().await.map(Some).map_err(|e| e.to_string()),
+            Err(e) => Err(format!("the cache scraper failed: {e}")),
+        },
+    };
+    let duration = ended.saturating_duration_since(measure_start).min(planned);
+    let recorded = recorder.finish_at(duration);
+    ticker.abort();
+    Ok(Measured {
+        recorded,
+        resources,
+        engine: engine?,
+        started_at,
+        ended_at,
+        duration,
+        server_cache,
+    })
+}
