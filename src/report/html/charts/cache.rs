@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use super::downsample::{MAX_POINTS, bucket_size, merge, segments};
 use super::{
-    Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
+    Drawn, HEIGHT, WIDTH, axes, frame, legend, legend_line, palette, quiet_corner, svg, time_mesh,
     time_range,
 };
 use crate::model::{CacheCounts, RunResult, ServerCacheSample};
@@ -94,21 +94,10 @@ where
     }
     let x_range = x.clone();
     let mut drawn: Vec<(f64, f64)> = Vec::new();
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
-        .build_cartesian_2d(x, 0.0..100.0)?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(palette::GRID)
-        .x_label_formatter(&axes::clock)
+    let mut chart = frame(root).build_cartesian_2d(x, 0.0..100.0)?;
+    time_mesh(&mut chart)
         .y_label_formatter(&axes::percent)
-        .x_desc("time since start (m:ss)")
         .y_desc("hit rate")
-        .label_style(label_font())
-        .axis_desc_style(label_font())
         .draw()?;
 
     if client_seen {

@@ -4,7 +4,7 @@
 
 use plotters::prelude::*;
 
-use super::{Drawn, FONT, WIDTH, axes, label_font, legend, palette, quiet_corner, svg};
+use super::{Drawn, FONT, WIDTH, axes, legend, mesh, palette, quiet_corner, svg};
 use crate::model::RunResult;
 
 /// Height per endpoint row, in SVG units.
@@ -73,17 +73,12 @@ where
             .map_or(String::new(), |s| (*s).to_string()),
         _ => String::new(),
     };
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(palette::GRID)
+    mesh(&mut chart)
         .disable_y_mesh()
         .y_labels(n)
         .y_label_formatter(&label)
         .x_label_formatter(&axes::millis)
         .x_desc("latency (ms): bar p50 → p95, tick p99")
-        .label_style(label_font())
-        .axis_desc_style(label_font())
         .draw()?;
     chart
         .draw_series(rows.iter().enumerate().map(|(i, r)| {

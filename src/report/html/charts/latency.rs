@@ -6,8 +6,8 @@ use plotters::prelude::*;
 
 use super::downsample::{Bucket, downsample, segments};
 use super::{
-    Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
-    time_range,
+    Drawn, HEIGHT, WIDTH, axes, frame, label_font, legend, legend_line, palette, quiet_corner, svg,
+    time_mesh, time_range,
 };
 use crate::model::RunResult;
 
@@ -54,23 +54,13 @@ where
         x.end = x.end.max(time_range(&b.timeseries, b.duration_secs).end);
     }
     let x_range = x.clone();
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
+    let mut chart = frame(root)
         .right_y_label_area_size(56)
         .build_cartesian_2d(x.clone(), 0.0..y_max)?
         .set_secondary_coord(x, 0.0..load_max);
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(palette::GRID)
-        .x_label_formatter(&axes::clock)
+    time_mesh(&mut chart)
         .y_label_formatter(&axes::millis)
-        .x_desc("time since start (m:ss)")
         .y_desc("latency (ms)")
-        .label_style(label_font())
-        .axis_desc_style(label_font())
         .draw()?;
     chart
         .configure_secondary_axes()

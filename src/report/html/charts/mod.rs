@@ -23,7 +23,10 @@ pub use spectrum::{SpectrumSeries, spectrum_series, spectrum_svg};
 pub use steps::steps_svg;
 pub use throughput::throughput_svg;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::escape;
@@ -71,6 +74,53 @@ pub(crate) fn svg(
             message = escape(&message)
         ),
     }
+}
+
+/// The frame of every chart: a 12 px margin and room for the axes' labels (56 px for a y axis).
+pub(crate) fn frame<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(56);
+    builder
+}
+
+/// The mesh of every chart: major grid lines only, labels in the report's font. The caller adds
+/// its axes' formatters and descriptions, then draws it.
+pub(crate) fn mesh<'a, 'b, X, Y, DB>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+) -> MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged + ValueFormatter<X::ValueType>,
+    Y: Ranged + ValueFormatter<Y::ValueType>,
+    DB: DrawingBackend,
+{
+    let mut style = chart.configure_mesh();
+    style
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(palette::GRID)
+        .label_style(label_font())
+        .axis_desc_style(label_font());
+    style
+}
+
+/// The mesh of a chart over the run's time: [`mesh`] with the x axis in minutes and seconds since
+/// the start.
+pub(crate) fn time_mesh<'a, 'b, Y, DB>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
+) -> MeshStyle<'a, 'b, RangedCoordf64, Y, DB>
+where
+    Y: Ranged + ValueFormatter<Y::ValueType>,
+    DB: DrawingBackend,
+{
+    let mut style = mesh(chart);
+    style
+        .x_label_formatter(&axes::clock)
+        .x_desc("time since start (m:ss)");
+    style
 }
 
 /// The style of axis labels.

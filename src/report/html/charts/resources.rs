@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 use super::downsample::{MAX_POINTS, bucket_size};
 use super::{
-    Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
+    Drawn, HEIGHT, WIDTH, axes, frame, legend, legend_line, palette, quiet_corner, svg, time_mesh,
 };
 use crate::model::{ResourceSample, RunResult};
 
@@ -93,23 +93,12 @@ where
     } else {
         highest
     };
-    let mut chart = ChartBuilder::on(area)
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
-        .build_cartesian_2d(x_range(run), 0.0..axes::headroom(top))?;
+    let mut chart = frame(area).build_cartesian_2d(x_range(run), 0.0..axes::headroom(top))?;
     let y_range = 0.0..axes::headroom(top);
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(palette::GRID)
-        .x_label_formatter(&axes::clock)
+    time_mesh(&mut chart)
         .y_label_formatter(&axes::percent)
         .x_labels(6)
-        .x_desc("time since start (m:ss)")
         .y_desc("CPU (% of one core)")
-        .label_style(label_font())
-        .axis_desc_style(label_font())
         .draw()?;
     let generator = palette::GENERATOR.stroke_width(2);
     chart
@@ -188,23 +177,12 @@ where
         .iter()
         .map(|s| s.generator_rss_bytes.max(s.target_rss_bytes.unwrap_or(0)) as f64 / MIB)
         .fold(0.0, f64::max);
-    let mut chart = ChartBuilder::on(area)
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
-        .build_cartesian_2d(x_range(run), 0.0..axes::headroom(highest))?;
+    let mut chart = frame(area).build_cartesian_2d(x_range(run), 0.0..axes::headroom(highest))?;
     let y_range = 0.0..axes::headroom(highest);
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(palette::GRID)
-        .x_label_formatter(&axes::clock)
+    time_mesh(&mut chart)
         .y_label_formatter(&axes::count)
         .x_labels(6)
-        .x_desc("time since start (m:ss)")
         .y_desc("memory, RSS (MiB)")
-        .label_style(label_font())
-        .axis_desc_style(label_font())
         .draw()?;
     let generator = palette::GENERATOR.stroke_width(2);
     chart

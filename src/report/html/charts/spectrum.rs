@@ -7,7 +7,7 @@ use hdrhistogram::Histogram;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::{Drawn, FONT, HEIGHT, WIDTH, axes, label_font, palette, svg};
+use super::{Drawn, FONT, HEIGHT, WIDTH, axes, frame, mesh, palette, svg};
 use crate::model::RunResult;
 use crate::model::histogram::decode;
 
@@ -125,25 +125,16 @@ where
         .flat_map(|s| s.points.iter().map(|p| p.1))
         .max()
         .unwrap_or(0);
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
-        .build_cartesian_2d(
-            0.0..axes::MAX_NINES,
-            0.0..axes::headroom(top as f64 / 1000.0),
-        )?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(palette::GRID)
+    let mut chart = frame(&plot).build_cartesian_2d(
+        0.0..axes::MAX_NINES,
+        0.0..axes::headroom(top as f64 / 1000.0),
+    )?;
+    mesh(&mut chart)
         .x_labels(9)
         .x_label_formatter(&axes::nines_label)
         .y_label_formatter(&axes::millis)
         .x_desc("percentile (log scale of nines)")
         .y_desc("latency (ms)")
-        .label_style(label_font())
-        .axis_desc_style(label_font())
         .draw()?;
     for (i, s) in series.iter().enumerate() {
         let points: Vec<(f64, f64)> = s

@@ -4,7 +4,8 @@
 use plotters::prelude::*;
 
 use super::{
-    Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
+    Drawn, HEIGHT, WIDTH, axes, frame, label_font, legend, legend_line, mesh, palette,
+    quiet_corner, svg,
 };
 use crate::model::{Finding, LoadStep};
 
@@ -39,23 +40,15 @@ where
         .map(|s| s.error_rate * 100.0)
         .fold(0.0, f64::max)
         .max(1.0);
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
+    let mut chart = frame(root)
         .right_y_label_area_size(56)
         .build_cartesian_2d(0.0..x_max, 0.0..y_max)?
         .set_secondary_coord(0.0..x_max, 0.0..axes::headroom(err_max));
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(palette::GRID)
+    mesh(&mut chart)
         .x_label_formatter(&axes::count)
         .y_label_formatter(&axes::millis)
         .x_desc(load)
         .y_desc("latency (ms)")
-        .label_style(label_font())
-        .axis_desc_style(label_font())
         .draw()?;
     chart
         .configure_secondary_axes()

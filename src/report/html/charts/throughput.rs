@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use super::downsample::downsample;
 use super::{
-    Drawn, HEIGHT, WIDTH, axes, label_font, legend, legend_line, palette, quiet_corner, svg,
+    Drawn, HEIGHT, WIDTH, axes, frame, legend, legend_line, palette, quiet_corner, svg, time_mesh,
     time_range,
 };
 use crate::model::RunResult;
@@ -39,21 +39,10 @@ where
         x.end = x.end.max(time_range(&b.timeseries, b.duration_secs).end);
     }
     let (x_range, y_range) = (x.clone(), 0.0..axes::headroom(top));
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
-        .build_cartesian_2d(x, y_range.clone())?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(palette::GRID)
-        .x_label_formatter(&axes::clock)
+    let mut chart = frame(root).build_cartesian_2d(x, y_range.clone())?;
+    time_mesh(&mut chart)
         .y_label_formatter(&axes::count)
-        .x_desc("time since start (m:ss)")
         .y_desc("requests per second")
-        .label_style(label_font())
-        .axis_desc_style(label_font())
         .draw()?;
 
     // Stacked: the total drawn in the success colour, the failures over its bottom part.
