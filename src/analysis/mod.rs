@@ -126,16 +126,7 @@ pub(crate) mod tests {
             timeseries: (0..secs)
                 .map(|s| Window {
                     offset_secs: s,
-                    requests: 0,
-                    failures: 0,
-                    p50_us: 0,
-                    p95_us: 0,
-                    p99_us: 0,
-                    max_us: 0,
-                    cache_hits: 0,
-                    cache_misses: 0,
-                    load: 0.0,
-                    dropped: 0,
+                    ..Window::default()
                 })
                 .collect(),
             cache: CacheReport::default(),

@@ -164,20 +164,12 @@ pub fn plan(dir: &Path, text: &str) -> Arc<Plan> {
     }
 }
 
-/// A recorder (shim) that keeps every sample, for the plan's endpoints.
+/// A recorder that keeps every sample, for the plan's endpoints.
 pub fn recorder(plan: &Plan) -> Recorder {
-    Recorder::new(RecorderConfig {
-        endpoints: plan
-            .endpoints()
-            .iter()
-            .map(|(n, m)| (n.to_string(), m.to_string()))
-            .collect(),
-        hlog_path: None,
-        // As `stampede run` does: the measured phase starts after the warm-up.
-        started: Instant::now() + plan.load.warmup,
-        open_model: matches!(
-            plan.load.model,
-            crate::scenario::plan::LoadModel::Open { .. }
-        ),
-    })
+    // As `stampede run` does: the measured phase starts after the warm-up.
+    Recorder::new(RecorderConfig::for_plan(
+        plan,
+        Instant::now() + plan.load.warmup,
+        None,
+    ))
 }

@@ -12,6 +12,8 @@ use super::aggregate::{Aggregator, GRACE};
 use super::hlog::HlogWriter;
 use super::local::{Batch, LocalRecorder};
 use super::recorded::{EndpointRecord, Recorded};
+use crate::scenario::Plan;
+use crate::scenario::plan::LoadModel;
 
 /// How often the ticker wakes: second boundaries are seen within this much of their time.
 const TICK: Duration = Duration::from_millis(100);
@@ -27,6 +29,23 @@ pub struct RecorderConfig {
     pub started: Instant,
     /// Open model: samples carry a send latency beside the intended-start latency.
     pub open_model: bool,
+}
+
+impl RecorderConfig {
+    /// The configuration for recording `plan`'s endpoints with a measured phase starting at
+    /// `started`.
+    pub fn for_plan(plan: &Plan, started: Instant, hlog_path: Option<PathBuf>) -> RecorderConfig {
+        RecorderConfig {
+            endpoints: plan
+                .endpoints()
+                .iter()
+                .map(|(n, m)| (n.to_string(), m.to_string()))
+                .collect(),
+            hlog_path,
+            started,
+            open_model: matches!(plan.load.model, LoadModel::Open { .. }),
+        }
+    }
 }
 
 /// A live view for progress displays.

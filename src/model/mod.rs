@@ -254,7 +254,7 @@ impl CacheCounts {
 }
 
 /// One second of the measured phase.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Window {
     /// Seconds since the measured phase started.
     pub offset_secs: u32,

@@ -5,7 +5,7 @@
 //! Deltas exist only for display (a baseline is just a previous result): relative change for
 //! latencies, counts and rates; percentage points for error and hit rates.
 
-use crate::model::{EndpointStats, RunResult};
+use crate::model::{EndpointStats, Finding, RunResult};
 use crate::units::{format_micros, format_percent};
 
 /// A value's change against the baseline, for display.
@@ -270,6 +270,15 @@ pub fn error_kind_name(kind: crate::model::ErrorKind) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_else(|| format!("{kind:?}"))
+}
+
+/// A finding's named figures as `name = value`, in name order, as every report lists them.
+pub fn finding_values(finding: &Finding) -> Vec<String> {
+    finding
+        .values
+        .iter()
+        .map(|(name, value)| format!("{name} = {value}"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 
 use super::figures::{
-    Cell, ENDPOINT_COLUMNS, baseline_endpoint, endpoint_cells, error_kind_name, format_secs,
-    key_figures,
+    Cell, ENDPOINT_COLUMNS, baseline_endpoint, endpoint_cells, error_kind_name, finding_values,
+    format_secs, key_figures,
 };
 use super::verdict::{Verdict, VerdictStatus};
 use crate::model::RunResult;
@@ -141,11 +141,7 @@ fn write_findings(md: &mut String, result: &RunResult) {
     }
     md.push_str("### Findings\n\n");
     for finding in &result.findings {
-        let values: Vec<String> = finding
-            .values
-            .iter()
-            .map(|(name, value)| format!("{name} = {value}"))
-            .collect();
+        let values = finding_values(finding);
         let _ = writeln!(
             md,
             "- {}**{}**: {}{}",

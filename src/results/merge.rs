@@ -432,16 +432,7 @@ fn windows(
             let index = w.offset_secs + shift;
             let m = merged.entry(index).or_insert_with(|| Window {
                 offset_secs: index,
-                requests: 0,
-                failures: 0,
-                p50_us: 0,
-                p95_us: 0,
-                p99_us: 0,
-                max_us: 0,
-                cache_hits: 0,
-                cache_misses: 0,
-                load: 0.0,
-                dropped: 0,
+                ..Window::default()
             });
             m.requests += w.requests;
             m.failures += w.failures;

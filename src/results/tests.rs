@@ -51,16 +51,11 @@ path = "/b"
 /// Two seconds of an open-model recording: 20 requests, one of them a failure whose message (as if
 /// a server echoed it) carries the secret.
 pub(crate) fn recording(plan: &Plan, hlog: Option<&Path>) -> Recorded {
-    let recorder = Recorder::new(RecorderConfig {
-        endpoints: plan
-            .endpoints()
-            .iter()
-            .map(|(n, m)| (n.to_string(), m.to_string()))
-            .collect(),
-        hlog_path: hlog.map(Path::to_path_buf),
-        started: Instant::now(),
-        open_model: true,
-    });
+    let recorder = Recorder::new(RecorderConfig::for_plan(
+        plan,
+        Instant::now(),
+        hlog.map(Path::to_path_buf),
+    ));
     recorder.set_load(10.0);
     let mut local = recorder.local();
     for second in 0..2u64 {

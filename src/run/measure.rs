@@ -14,7 +14,6 @@ use crate::metrics::{Recorded, Recorder, RecorderConfig};
 use crate::model::{ResourceSample, ServerCache};
 use crate::probe::{CacheScraper, ResourceSampler, ScrapeConfig};
 use crate::scenario::Plan;
-use crate::scenario::plan::LoadModel;
 use crate::ui::{LoadUnit, ProgressDisplay, ProgressMode};
 
 /// What to measure and where.
@@ -57,16 +56,11 @@ pub async fn measure(
     let planned = plan.load.duration();
     let measure_start = Instant::now() + warmup;
     let started_at = SystemTime::now() + warmup;
-    let recorder = Recorder::new(RecorderConfig {
-        endpoints: plan
-            .endpoints()
-            .iter()
-            .map(|(n, m)| (n.to_string(), m.to_string()))
-            .collect(),
-        hlog_path: spec.hlog_path,
-        started: measure_start,
-        open_model: matches!(plan.load.model, LoadModel::Open { .. }),
-    });
+    let recorder = Recorder::new(RecorderConfig::for_plan(
+        plan,
+        measure_start,
+        spec.hlog_path,
+    ));
     let ticker = recorder.start_ticker();
     let sampler = ResourceSampler::start(measure_start, spec.target_pid);
     let scraper =

@@ -293,18 +293,7 @@ fn merge_recorded(mut a: Recorded, b: Recorded) -> Recorded {
 
 /// A recording with nothing in it (no trial ran before Ctrl-C).
 fn empty_recorded(plan: &Plan) -> Recorded {
-    let endpoints: Vec<(String, String)> = plan
-        .endpoints()
-        .iter()
-        .map(|(n, m)| (n.to_string(), m.to_string()))
-        .collect();
-    Recorder::new(RecorderConfig {
-        endpoints,
-        hlog_path: None,
-        started: Instant::now(),
-        open_model: true,
-    })
-    .finish_at(Duration::ZERO)
+    Recorder::new(RecorderConfig::for_plan(plan, Instant::now(), None)).finish_at(Duration::ZERO)
 }
 
 /// Runs all trials of a regression scenario against one target, one line per trial on `err`.

@@ -8,6 +8,7 @@ use super::charts::steps_svg;
 use super::escape;
 use super::page::{Td, figure, section, table};
 use crate::model::{Finding, RunResult};
+use crate::report::figures::finding_values;
 use crate::units::{format_micros, format_percent};
 
 /// Thresholds with their scope, observed value and result; failures first.
@@ -50,11 +51,7 @@ pub fn findings(result: &RunResult) -> String {
     }
     let mut html = String::from("<ul class=\"findings\">\n");
     for finding in &result.findings {
-        let values: Vec<String> = finding
-            .values
-            .iter()
-            .map(|(name, value)| format!("{name} = {value}"))
-            .collect();
+        let values = finding_values(finding);
         let _ = writeln!(
             html,
             "<li class=\"{}\" data-kind=\"{}\"><strong>{}{}</strong>: {}<div class=\"values\">{}</div></li>",
