@@ -20,11 +20,9 @@ pub mod throughput;
 pub mod tls;
 
 #[cfg(test)]
-mod model_tests;
-#[cfg(test)]
-mod req_tests;
-#[cfg(test)]
 mod test_server;
+#[cfg(test)]
+mod tests;
 
 use crate::scenario::plan::LoadModel;
 use context::{EngineContext, EngineError, EngineSummary};
