@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The open model's speed, on its own (issue 3: "the open model at 80% of wrk's maximum with under
-# 1% dropped"): ROUNDS rounds, each runs back to back against the minimal server of
+# The open model's speed, on its own (the aim: 80% of wrk's maximum rate with under 1% of the
+# starts dropped): ROUNDS rounds, each runs back to back against the minimal server of
 # bench/engine-server: wrk -t2 -cN (the maximum), Stampede's throughput model (N connections), and
 # Stampede's open model at FRACTION (default 0.8) of that round's wrk rate on N connections
 # (OPEN_CONNECTIONS=auto: as many as it opens on demand); prints requests/s,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The engine speed benchmark (issue 3, "Speed"). Back to back against one minimal local server
+# The engine speed benchmark (how close the throughput model comes to wrk). Back to back against one minimal local server
 # (bench/engine-server: GET / -> 13-byte text, axum), each round runs:
 #   wrk -t2 -cN, oha -c N --no-tui, Stampede's throughput model (N connections), Stampede's
 #   closed model (N users, no think time) and bare goose (bench/goose-bare: N users, one GET /),

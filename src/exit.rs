@@ -1,4 +1,4 @@
-//! The exit-code contract, written once (DESIGN.md, "Exit codes"); every command returns one of
+//! The exit-code contract, written once (and documented in the README, "Exit codes"); every command returns one of
 //! these and `main` hands it to the OS.
 
 /// How a command ended, as the process exit code scripts and CI read.

@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn matches_published_small_sample_tables() {
-        // n = 8 vs 8, U <= 5 gives a one-sided p of about 0.0015 (REFERENCE.md); check U = 5 exactly.
+        // n = 8 vs 8, U <= 5 gives a one-sided p of about 0.0015 (the exact distribution, enumerated); check U = 5 exactly.
         // Candidate below the baseline in all but 5 pairs.
         let base = [10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0];
         let cand = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 15.5];

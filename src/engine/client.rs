@@ -5,8 +5,8 @@
 //!
 //! There is no shared pool: a virtual user, a throughput worker or an open-model worker each
 //! send on a connection of their own, as a browser or a wrk connection does, with no lock and no
-//! checkout per request (a pooled hyper client loop reaches about 0.8× wrk on this machine, see
-//! `/work/shared/REFERENCE.md`; this client, about 1.0×, see `bench/README.md`).
+//! checkout per request (a pooled hyper client loop reached about 0.8× wrk on a 2-core machine; this client, about 1.0×:
+//! see `bench/README.md`).
 //!
 //! Failures come back as [`ClientError`] with the recorder's [`ErrorKind`] already chosen, so the
 //! caller only records them. Messages never contain the request (URL, headers or body): they can

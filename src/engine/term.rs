@@ -24,7 +24,7 @@ pub fn stderr_line(text: &str) {
 }
 
 /// While alive, the process's stdout goes to /dev/null: goose prints "N users launched." on
-/// stdout whatever its quiet setting, and the issue wants none of goose's own output. Our own
+/// stdout whatever its quiet setting, and a run's stdout must hold only Stampede's own summary. Our own
 /// stdout (the summary) is written after the load, when this is dropped.
 pub struct SilencedStdout {
     #[cfg(unix)]

@@ -95,7 +95,7 @@ path = "{path}"
             "{:?}",
             summary.measured
         );
-        // The ±10% per 1 s window of the issue is checked end to end on the recorded windows
+        // The rate within ±10% in every 1 s window is checked end to end on the recorded windows
         // (`tests/run_open.rs::open_model_rate_fidelity`); windows cut here from server arrival times
         // shift with the first request's connection set-up and were flaky on a loaded machine.
         let total = &snap.recorded.total;

@@ -105,7 +105,7 @@ pub enum RunError {
 }
 
 impl RunError {
-    /// The exit code for this error (DESIGN.md, "Exit codes").
+    /// The exit code for this error (see [`Exit`]).
     pub fn exit(&self) -> Exit {
         match self {
             RunError::Usage(_) => Exit::Usage,
