@@ -41,23 +41,55 @@ pub enum BaselineCommand {
     },
 }
 
+/// What `baseline` needs, free of clap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaselineSettings {
+    Save {
+        results: PathBuf,
+        name: String,
+        force: bool,
+    },
+    List,
+    Show {
+        name: String,
+    },
+}
+
+impl BaselineArgs {
+    pub fn into_settings(self) -> BaselineSettings {
+        match self.command {
+            BaselineCommand::Save {
+                results,
+                name,
+                force,
+            } => BaselineSettings::Save {
+                results,
+                name,
+                force,
+            },
+            BaselineCommand::List => BaselineSettings::List,
+            BaselineCommand::Show { name } => BaselineSettings::Show { name },
+        }
+    }
+}
+
 pub fn execute(
-    args: BaselineArgs,
+    settings: &BaselineSettings,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Exit> {
     let store = BaselineStore::default();
-    let written = match args.command {
-        BaselineCommand::Save {
+    let written = match settings {
+        BaselineSettings::Save {
             results,
             name,
             force,
-        } => match store.save(&results, &name, force) {
+        } => match store.save(results, name, *force) {
             Ok(path) => writeln!(out, "saved baseline '{name}': {}", path.display()),
             Err(e) => return quiet_broken_pipe(writeln!(err, "error: {e}"), Exit::Usage),
         },
-        BaselineCommand::List => list(&store, out, err),
-        BaselineCommand::Show { name } => match store.show(&name) {
+        BaselineSettings::List => list(&store, out, err),
+        BaselineSettings::Show { name } => match store.show(name) {
             Ok(b) => show(&b, out),
             Err(e) => return quiet_broken_pipe(writeln!(err, "error: {e}"), Exit::Usage),
         },

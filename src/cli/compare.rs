@@ -11,13 +11,14 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::gate_args::GateArgs;
 use super::validate::write_load_error;
 use super::{Exit, block_on, quiet_broken_pipe, values};
 use crate::compare::baseline::resolve_baseline;
 use crate::compare::report::{Reporting, report_comparison};
 use crate::results::{RunResult, read_results};
 use crate::run::live::{LiveTargets, run_live};
-use crate::run::overrides::{EffectKey, GateOverrides, apply_gate, parse_target, scale_duration};
+use crate::run::overrides::{GateOverrides, apply_gate, parse_target, scale_duration};
 use crate::run::{RunError, signal};
 use crate::scenario;
 use crate::scenario::gate::GateSettings;
@@ -50,20 +51,8 @@ pub struct CompareArgs {
     /// Gate settings from this scenario's [regression] table (files mode; live uses SCENARIO's).
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// Trials per side (live), replacing the scenario's.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=200))]
-    pub trials: Option<u32>,
-    /// Significance level of each one-sided test, e.g. 0.0025.
-    #[arg(long, value_name = "ALPHA", value_parser = values::parse_alpha)]
-    pub alpha: Option<f64>,
-    /// A minimum effect replacing the scenario's, e.g. `p50=3%`; KEY is p50, tail (p95/p99),
-    /// throughput or error_rate (percentage points). Repeat for several.
-    #[arg(long, value_name = "KEY=PCT", value_parser = EffectKey::parse_pair)]
-    pub min_effect: Vec<(EffectKey, f64)>,
-    /// Gate only the whole run's figures, not each endpoint's too (replaces [regression]
-    /// gate_endpoints).
-    #[arg(long)]
-    pub overall_only: bool,
+    #[command(flatten)]
+    pub gate_args: GateArgs,
     /// Live: each trial's measured duration, e.g. 5s.
     #[arg(long, value_name = "DURATION", value_parser = values::parse_duration)]
     pub duration: Option<Duration>,
@@ -72,8 +61,43 @@ pub struct CompareArgs {
     pub quiet: bool,
 }
 
+/// What `compare` needs, free of clap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareSettings {
+    /// BASELINE and CANDIDATE, or (live) the SCENARIO.
+    pub inputs: Vec<String>,
+    pub live: bool,
+    pub a: Option<String>,
+    pub b: Option<String>,
+    pub out: Option<PathBuf>,
+    pub gate: bool,
+    pub strict: bool,
+    pub scenario: Option<PathBuf>,
+    pub gate_overrides: GateOverrides,
+    pub duration: Option<Duration>,
+    pub quiet: bool,
+}
+
+impl CompareArgs {
+    pub fn into_settings(self) -> CompareSettings {
+        CompareSettings {
+            inputs: self.inputs,
+            live: self.live,
+            a: self.a,
+            b: self.b,
+            out: self.out,
+            gate: self.gate,
+            strict: self.strict,
+            scenario: self.scenario,
+            gate_overrides: self.gate_args.into_overrides(),
+            duration: self.duration,
+            quiet: self.quiet,
+        }
+    }
+}
+
 pub fn execute(
-    args: CompareArgs,
+    args: &CompareSettings,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Exit> {
@@ -102,9 +126,7 @@ pub fn execute(
     }
     GateOverrides {
         trials: None,
-        alpha: args.alpha,
-        min_effects: args.min_effect.clone(),
-        overall_only: args.overall_only,
+        ..args.gate_overrides.clone()
     }
     .apply_to(&mut settings);
     let read = |arg: &str| -> Result<(RunResult, PathBuf), String> {
@@ -150,7 +172,7 @@ fn finish(status: std::io::Result<Exit>) -> anyhow::Result<Exit> {
     }
 }
 
-fn live(args: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Exit> {
+fn live(args: &CompareSettings, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Exit> {
     let cancel = signal::install();
     let [scenario_arg] = args.inputs.as_slice() else {
         return quiet_broken_pipe(
@@ -185,10 +207,8 @@ fn live(args: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
         }
     }
     let overrides = GateOverrides {
-        trials: args.trials.or(plan.regression.is_none().then_some(8)),
-        alpha: args.alpha,
-        min_effects: args.min_effect.clone(),
-        overall_only: args.overall_only,
+        trials: (args.gate_overrides.trials).or(plan.regression.is_none().then_some(8)),
+        ..args.gate_overrides.clone()
     };
     if let Err(e) = apply_gate(&mut plan, &overrides) {
         return quiet_broken_pipe(writeln!(err, "error: {e}"), Exit::Usage);

@@ -53,10 +53,28 @@ fn resolve_scenario(path: &Path) -> PathBuf {
     }
 }
 
-pub fn execute(args: DemoArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Exit> {
+impl DemoArgs {
+    pub fn into_settings(self) -> DemoOptions {
+        DemoOptions {
+            scenario: resolve_scenario(&self.scenario),
+            duration: self.duration,
+            out: self.out.unwrap_or_else(|| {
+                run::outdir::default_dir("demo", time::OffsetDateTime::now_utc())
+            }),
+            seed_config: self.seed_config,
+            quiet: self.quiet,
+            exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("stampede")),
+        }
+    }
+}
+
+pub fn execute(
+    options: &DemoOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Exit> {
     let cancel = run::signal::install();
-    let scenario = resolve_scenario(&args.scenario);
-    if let Some(seed) = &args.seed_config
+    if let Some(seed) = &options.seed_config
         && !seed.is_file()
     {
         let _ = writeln!(
@@ -66,22 +84,11 @@ pub fn execute(args: DemoArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
         );
         return Ok(Exit::Usage);
     }
-    let plan = match scenario::load_file(&scenario) {
+    let plan = match scenario::load_file(&options.scenario) {
         Ok(plan) => plan,
         Err(e) => return quiet_broken_pipe(write_load_error(err, &e), Exit::Usage),
     };
-    let options = DemoOptions {
-        scenario,
-        duration: args.duration,
-        out: args
-            .out
-            .unwrap_or_else(|| run::outdir::default_dir("demo", time::OffsetDateTime::now_utc())),
-        seed_config: args.seed_config,
-        quiet: args.quiet,
-        exe: std::env::current_exe()
-            .map_err(|e| anyhow::anyhow!("cannot find the stampede binary itself: {e}"))?,
-    };
-    let outcome = block_on(run_demo(plan, &options, cancel, out, err))?;
+    let outcome = block_on(run_demo(plan, options, cancel, out, err))?;
     match outcome {
         Ok(runs) => {
             let statuses = [

@@ -26,6 +26,22 @@ pub struct MergeArgs {
     pub out: PathBuf,
 }
 
+/// What `merge` needs, free of clap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeSettings {
+    pub inputs: Vec<PathBuf>,
+    pub out: PathBuf,
+}
+
+impl MergeArgs {
+    pub fn into_settings(self) -> MergeSettings {
+        MergeSettings {
+            inputs: self.inputs,
+            out: self.out,
+        }
+    }
+}
+
 /// Why `merge` stopped before writing anything useful.
 #[derive(Debug, thiserror::Error)]
 enum MergeCliError {
@@ -45,8 +61,12 @@ enum MergeCliError {
     Hlog(#[from] crate::metrics::hlog::HlogError),
 }
 
-pub fn execute(args: MergeArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Exit> {
-    match merge_into(&args) {
+pub fn execute(
+    settings: &MergeSettings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Exit> {
+    match merge_into(settings) {
         Ok((result, path)) => {
             let status = crate::run::decide_exit(&result);
             let written = write_summary(out, &result).and_then(|()| {
@@ -61,7 +81,7 @@ pub fn execute(args: MergeArgs, out: &mut dyn Write, err: &mut dyn Write) -> any
     }
 }
 
-fn merge_into(args: &MergeArgs) -> Result<(crate::results::RunResult, PathBuf), MergeCliError> {
+fn merge_into(args: &MergeSettings) -> Result<(crate::results::RunResult, PathBuf), MergeCliError> {
     if args.out.join(RESULTS_FILE).exists() {
         return Err(MergeCliError::OutExists(args.out.clone()));
     }

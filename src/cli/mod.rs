@@ -2,12 +2,14 @@
 //! module imports clap.
 //!
 //! Each subcommand lives in its own file with its clap `Args` struct, the typed settings it turns
-//! into, and an `execute` function taking the settings and the output streams. Adding a command is
+//! into (`into_settings`), and an `execute` function taking the settings and the output streams:
+//! the same shape for every command. Adding a command is
 //! one variant in [`Command`] and one arm in [`run`].
 
 pub mod baseline;
 pub mod compare;
 pub mod demo;
+pub mod gate_args;
 pub mod merge;
 pub mod report;
 pub mod run;
@@ -53,12 +55,12 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     let (mut out, mut err) = (io::stdout(), io::stderr());
     let result = match cli.command {
-        Command::Demo(args) => demo::execute(args, &mut out, &mut err),
+        Command::Demo(args) => demo::execute(&args.into_settings(), &mut out, &mut err),
         Command::Validate(args) => validate::execute(&args.into_settings(), &mut out, &mut err),
         Command::Run(args) => run::execute(&args.into_settings(), &mut out, &mut err),
-        Command::Compare(args) => compare::execute(args, &mut out, &mut err),
-        Command::Baseline(args) => baseline::execute(args, &mut out, &mut err),
-        Command::Merge(args) => merge::execute(args, &mut out, &mut err),
+        Command::Compare(args) => compare::execute(&args.into_settings(), &mut out, &mut err),
+        Command::Baseline(args) => baseline::execute(&args.into_settings(), &mut out, &mut err),
+        Command::Merge(args) => merge::execute(&args.into_settings(), &mut out, &mut err),
         Command::Report(args) => report::execute(&args.into_settings(), &mut out, &mut err),
         Command::Saleshub(args) => Ok(if saleshub::cli::run_command(args.command) {
             Exit::Passed

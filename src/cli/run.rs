@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::gate_args::GateArgs;
 use super::validate::write_load_error;
 use super::{Exit, block_on, quiet_broken_pipe, values};
 use crate::compare::baseline::resolve_baseline;
 use crate::compare::report::{Reporting, report_comparison};
 use crate::results::read_results;
-use crate::run::overrides::{EffectKey, GateOverrides, apply};
+use crate::run::overrides::apply;
 use crate::run::segment::Segment;
 use crate::run::{self, RunError, RunSettings};
 use crate::scenario;
@@ -52,21 +53,8 @@ pub struct RunArgs {
     /// With --gate: an inconclusive verdict fails (exit 1).
     #[arg(long, requires = "gate")]
     pub strict: bool,
-    /// Run as N repeated trials (replacing [regression] trials; turns an open-model scenario at one
-    /// rate into a regression run).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=200))]
-    pub trials: Option<u32>,
-    /// The gate's significance level per metric, replacing [regression] alpha, e.g. 0.0025.
-    #[arg(long, value_name = "ALPHA", value_parser = values::parse_alpha)]
-    pub alpha: Option<f64>,
-    /// A minimum effect replacing [regression]'s, e.g. `p50=3%`; KEY is p50, tail (p95/p99),
-    /// throughput or error_rate (percentage points). Repeat for several.
-    #[arg(long, value_name = "KEY=PCT", value_parser = EffectKey::parse_pair)]
-    pub min_effect: Vec<(EffectKey, f64)>,
-    /// Gate only the whole run's figures, not each endpoint's too (replaces [regression]
-    /// gate_endpoints).
-    #[arg(long)]
-    pub overall_only: bool,
+    #[command(flatten)]
+    pub gate_args: GateArgs,
     /// Run only worker I's slice of the load, of N workers running the same scenario (1 ≤ I ≤ N):
     /// the rate, users or connections divided so the workers together send the whole load.
     /// Merge their results with `stampede merge`.
@@ -85,12 +73,7 @@ impl RunArgs {
             baseline: self.baseline,
             gate: self.gate,
             strict: self.strict,
-            gate_overrides: GateOverrides {
-                trials: self.trials,
-                alpha: self.alpha,
-                min_effects: self.min_effect,
-                overall_only: self.overall_only,
-            },
+            gate_overrides: self.gate_args.into_overrides(),
             segment: self.segment,
             ..RunSettings::new(self.scenario)
         }
