@@ -4,10 +4,10 @@
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::downsample::{Bucket, downsample, segments};
+use super::downsample::{Bucket, segments};
 use super::{
     Drawn, HEIGHT, WIDTH, axes, frame, label_font, legend, legend_line, palette, quiet_corner, svg,
-    time_mesh, time_range,
+    time_buckets, time_mesh,
 };
 use crate::model::RunResult;
 
@@ -37,10 +37,7 @@ fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let buckets = downsample(&run.timeseries);
-    let base_buckets = baseline
-        .map(|b| downsample(&b.timeseries))
-        .unwrap_or_default();
+    let (buckets, base_buckets, x) = time_buckets(run, baseline);
     let worst = buckets
         .iter()
         .chain(&base_buckets)
@@ -49,10 +46,6 @@ where
         .unwrap_or(0);
     let y_max = axes::headroom(worst as f64 / 1000.0);
     let load_max = axes::headroom(buckets.iter().map(|b| b.load).fold(0.0, f64::max));
-    let mut x = time_range(&run.timeseries, run.duration_secs);
-    if let Some(b) = baseline {
-        x.end = x.end.max(time_range(&b.timeseries, b.duration_secs).end);
-    }
     let x_range = x.clone();
     let mut chart = frame(root)
         .right_y_label_area_size(56)

@@ -152,6 +152,27 @@ pub(crate) fn legend_line(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathEleme
     move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style)
 }
 
+/// The run's and the baseline's per-second series thinned for drawing, and the x range that
+/// covers both.
+pub(crate) fn time_buckets(
+    run: &crate::model::RunResult,
+    baseline: Option<&crate::model::RunResult>,
+) -> (
+    Vec<downsample::Bucket>,
+    Vec<downsample::Bucket>,
+    std::ops::Range<f64>,
+) {
+    let buckets = downsample::downsample(&run.timeseries);
+    let base_buckets = baseline
+        .map(|b| downsample::downsample(&b.timeseries))
+        .unwrap_or_default();
+    let mut x = time_range(&run.timeseries, run.duration_secs);
+    if let Some(b) = baseline {
+        x.end = x.end.max(time_range(&b.timeseries, b.duration_secs).end);
+    }
+    (buckets, base_buckets, x)
+}
+
 /// The x range of a time chart: from the first to one past the last second.
 pub(crate) fn time_range(
     windows: &[crate::model::Window],

@@ -3,10 +3,9 @@
 
 use plotters::prelude::*;
 
-use super::downsample::downsample;
 use super::{
-    Drawn, HEIGHT, WIDTH, axes, frame, legend, legend_line, palette, quiet_corner, svg, time_mesh,
-    time_range,
+    Drawn, HEIGHT, WIDTH, axes, frame, legend, legend_line, palette, quiet_corner, svg,
+    time_buckets, time_mesh,
 };
 use crate::model::RunResult;
 
@@ -25,19 +24,12 @@ fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let buckets = downsample(&run.timeseries);
-    let base_buckets = baseline
-        .map(|b| downsample(&b.timeseries))
-        .unwrap_or_default();
+    let (buckets, base_buckets, x) = time_buckets(run, baseline);
     let top = buckets
         .iter()
         .chain(&base_buckets)
         .map(|b| b.requests_per_sec)
         .fold(0.0, f64::max);
-    let mut x = time_range(&run.timeseries, run.duration_secs);
-    if let Some(b) = baseline {
-        x.end = x.end.max(time_range(&b.timeseries, b.duration_secs).end);
-    }
     let (x_range, y_range) = (x.clone(), 0.0..axes::headroom(top));
     let mut chart = frame(root).build_cartesian_2d(x, y_range.clone())?;
     time_mesh(&mut chart)
