@@ -13,6 +13,7 @@ use super::validate::write_load_error;
 use super::{Exit, block_on, quiet_broken_pipe, values};
 use crate::demo::{DemoError, DemoOptions, run_demo};
 use crate::model::OutcomeStatus;
+use crate::results::default_dir;
 use crate::{run, scenario};
 
 /// The scenario the demo runs unless told otherwise.
@@ -58,9 +59,9 @@ impl DemoArgs {
         DemoOptions {
             scenario: resolve_scenario(&self.scenario),
             duration: self.duration,
-            out: self.out.unwrap_or_else(|| {
-                run::outdir::default_dir("demo", time::OffsetDateTime::now_utc())
-            }),
+            out: self
+                .out
+                .unwrap_or_else(|| default_dir("demo", std::time::SystemTime::now())),
             seed_config: self.seed_config,
             quiet: self.quiet,
             exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("stampede")),

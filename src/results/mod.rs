@@ -17,7 +17,7 @@ pub use crate::model::{RunResult, SCHEMA_VERSION};
 pub use build::{BuildError, ResultInputs, build_result};
 pub use environment::detect_environment;
 pub use run_dir::{
-    HLOG_FILE, RESULTS_FILE, RunDirError, create_run_dir, read_results, write_results,
-    write_results_as_is,
+    HLOG_FILE, REPORTS_DIR, RESULTS_FILE, RunDirError, create_run_dir, default_dir, read_results,
+    write_results, write_results_as_is,
 };
 pub use thresholds::evaluate;

@@ -1,4 +1,6 @@
-//! The run directory and its files: `reports/<scenario>-<YYYYmmdd-HHMMSS>/` holding `results.json`
+//! The run directory and its files: `reports/<scenario>-<YYYYmmdd-HHMMSS>/` (or `--out DIR`),
+//! created only once the target is known to answer, so an aborted start leaves nothing that looks
+//! like a run; it holds `results.json`
 //! (the `RunResult`, redacted again on the way out) and `latency.hlog` (written by the recorder
 //! while the run goes). Everything a later report or comparison needs is in that directory.
 
@@ -52,39 +54,60 @@ pub enum RunDirError {
     },
 }
 
-/// Creates a new, empty run directory `<out>/<scenario>-<YYYYmmdd-HHMMSS>` (UTC; `-2`, `-3`, ...
-/// appended when a run of the same second exists). The scenario name is redacted and made safe
-/// for file names.
+/// Where runs go unless told otherwise.
+pub const REPORTS_DIR: &str = "reports";
+
+/// The run directory, created: `explicit` as given (a `--out DIR`; created when missing), else a
+/// new `<parent>/<name>-<YYYYmmdd-HHMMSS>` (UTC; `-2`, `-3`, ... appended when a run of the same
+/// second exists, so two runs never share one). `name` is made safe for file names; redact it
+/// first when it comes from a scenario.
 pub fn create_run_dir(
-    out: &Path,
-    plan: &Plan,
+    explicit: Option<&Path>,
+    parent: &Path,
+    name: &str,
     started: SystemTime,
 ) -> Result<PathBuf, RunDirError> {
-    let scenario = plan.redact(&plan.name);
-    std::fs::create_dir_all(out).map_err(|source| RunDirError::Create {
-        path: out.to_path_buf(),
-        source,
-    })?;
+    let create_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RunDirError::Create { path, source }
+    };
+    if let Some(dir) = explicit {
+        std::fs::create_dir_all(dir).map_err(create_err(dir))?;
+        return Ok(dir.to_path_buf());
+    }
+    std::fs::create_dir_all(parent).map_err(create_err(parent))?;
+    let base = default_dir_in(parent, name, started);
+    for n in 1u32..1000 {
+        let path = if n == 1 {
+            base.clone()
+        } else {
+            PathBuf::from(format!("{}-{n}", base.display()))
+        };
+        match std::fs::create_dir(&path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(source) => return Err(RunDirError::Create { path, source }),
+        }
+    }
+    Err(RunDirError::Create {
+        path: base,
+        source: std::io::Error::other("999 runs of that name in the same second already exist"),
+    })
+}
+
+/// `reports/<safe name>-<YYYYmmdd-HHMMSS>` (UTC), not created: where a run of `name` started at
+/// `started` goes by default.
+pub fn default_dir(name: &str, started: SystemTime) -> PathBuf {
+    default_dir_in(Path::new(REPORTS_DIR), name, started)
+}
+
+fn default_dir_in(parent: &Path, name: &str, started: SystemTime) -> PathBuf {
     let stamp = OffsetDateTime::from(started)
         .format(format_description!(
             "[year][month][day]-[hour][minute][second]"
         ))
         .unwrap_or_else(|_| "00000000-000000".into());
-    let base = format!("{}-{stamp}", slug(&scenario));
-    for n in 1u32.. {
-        let name = if n == 1 {
-            base.clone()
-        } else {
-            format!("{base}-{n}")
-        };
-        let path = out.join(name);
-        match std::fs::create_dir(&path) {
-            Ok(()) => return Ok(path),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => continue,
-            Err(source) => return Err(RunDirError::Create { path, source }),
-        }
-    }
-    unreachable!("the loop returns")
+    parent.join(format!("{}-{stamp}", slug(name)))
 }
 
 /// Writes `results.json` into `dir` (through a temporary file, so a reader never sees half of

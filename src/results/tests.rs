@@ -133,13 +133,22 @@ fn checked_in_schema_equals_the_generated_one() {
 fn a_written_result_validates_reads_back_equal_and_holds_no_secret() {
     let plan = plan("");
     let out = tempfile::tempdir().unwrap();
-    let dir = create_run_dir(out.path(), &plan, SystemTime::UNIX_EPOCH).unwrap();
+    let name = plan.redact(&plan.name);
+    let dir = create_run_dir(None, out.path(), &name, SystemTime::UNIX_EPOCH).unwrap();
     assert_eq!(
         dir.file_name().unwrap().to_str().unwrap(),
         "checkout-smoke-19700101-000000"
     );
-    let again = create_run_dir(out.path(), &plan, SystemTime::UNIX_EPOCH).unwrap();
+    let again = create_run_dir(None, out.path(), &name, SystemTime::UNIX_EPOCH).unwrap();
     assert!(again.ends_with("checkout-smoke-19700101-000000-2"));
+    let explicit = out.path().join("given/here");
+    let given = create_run_dir(Some(&explicit), out.path(), &name, SystemTime::UNIX_EPOCH).unwrap();
+    assert_eq!(given, explicit);
+    assert!(explicit.is_dir());
+    assert_eq!(
+        default_dir("load test/1", SystemTime::UNIX_EPOCH),
+        Path::new("reports/load-test-1-19700101-000000")
+    );
 
     let recorded = recording(&plan, Some(&dir.join(HLOG_FILE)));
     let result = build_result(inputs(&plan, recorded)).unwrap();

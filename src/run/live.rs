@@ -10,18 +10,19 @@
 //! with its trials, so the comparison can be made again later with `stampede compare`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::model::TargetInfo;
-use crate::results::{RunResult, detect_environment, write_results};
+use crate::results::{REPORTS_DIR, RunResult, create_run_dir, detect_environment, write_results};
+use crate::run::RunError;
 use crate::run::measure::Measured;
 use crate::run::reach::check_reachable;
 use crate::run::trials::{
     SessionInfo, assemble, run_trial, summarize_trial, trial_line, trial_plan,
 };
-use crate::run::{RunError, outdir};
 use crate::scenario::Plan;
 use crate::scenario::regression::RegressionSpec;
 
@@ -58,7 +59,13 @@ pub async fn run_live(
             () = cancel.cancelled() => return Err(RunError::InterruptedEarly),
         }
     }
-    let dir = outdir::prepare(out, &format!("{}-ab", plan.name))?;
+    let dir = create_run_dir(
+        out,
+        Path::new(REPORTS_DIR),
+        &format!("{}-ab", plan.redact(&plan.name)),
+        SystemTime::now(),
+    )
+    .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
     let trial = trial_plan(plan, spec);
     let environment = detect_environment();
     let _ = writeln!(

@@ -10,7 +10,6 @@
 
 pub mod live;
 pub mod measure;
-pub mod outdir;
 pub mod overrides;
 pub mod reach;
 pub mod segment;
@@ -19,9 +18,9 @@ pub mod target;
 pub mod trials;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
@@ -31,7 +30,9 @@ use crate::exit::Exit;
 use crate::model::{OutcomeStatus, TargetInfo};
 use crate::report::write_summary;
 use crate::results::RunResult;
-use crate::results::{ResultInputs, build_result, detect_environment, write_results};
+use crate::results::{
+    REPORTS_DIR, ResultInputs, build_result, create_run_dir, detect_environment, write_results,
+};
 use crate::scenario::Plan;
 use crate::scenario::plan::{LoadModel, TlsTrust};
 use crate::ui::ProgressMode;
@@ -142,7 +143,13 @@ pub async fn run_plan(
     }
     let plan = Arc::new(plan);
     let target = target::prepare(&plan, settings, &cancel, err).await?;
-    let dir = outdir::prepare(settings.out.as_deref(), &plan.name)?;
+    let dir = create_run_dir(
+        settings.out.as_deref(),
+        Path::new(REPORTS_DIR),
+        &plan.redact(&plan.name),
+        SystemTime::now(),
+    )
+    .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
     if let Some(spec) = &plan.regression {
         let result = trials::run_trials(&plan, spec, &target, &cancel, err).await?;
         return finish(result, &dir, &plan, target.bundled, out, err).await;
