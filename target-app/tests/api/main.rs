@@ -12,4 +12,5 @@ mod ops;
 mod scoped_invalidation;
 mod scoped_search;
 mod search;
+mod timestamps;
 mod write_through;
