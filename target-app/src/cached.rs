@@ -39,12 +39,15 @@ pub async fn read(state: &AppState, read: &Read) -> Result<Cached, AppError> {
     Ok(Cached { body, status })
 }
 
-/// Reads `read` through the cache like [`read`], and remembers it so that writes which make it
-/// stale recompute it (see `crate::refresh`).
+/// Reads `read` through the cache like [`read`] and, when it succeeded, remembers it so that
+/// writes which make it stale recompute it (see `crate::refresh`). A read that failed (a bad
+/// parameter, a record that is gone) is not remembered: recomputing it would only fail again on
+/// every later write, and it would take the slot of a read that succeeded.
 pub async fn read_remembered(state: &AppState, read: Read) -> Result<Cached, AppError> {
     let read = Arc::new(read);
+    let cached = self::read(state, &read).await?;
     state.refresh.remember(&read);
-    self::read(state, &read).await
+    Ok(cached)
 }
 
 impl IntoResponse for Cached {

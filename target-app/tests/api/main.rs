@@ -9,6 +9,7 @@ mod cache;
 mod crud;
 mod leads;
 mod ops;
+mod remembered_reads;
 mod scoped_invalidation;
 mod scoped_search;
 mod search;
