@@ -219,11 +219,17 @@ pub fn suggest(state: &AppState, vis: Visibility, q: String, limit: usize) -> Re
 }
 
 /// The cache key of a list query: the query in a canonical order, and what the user can see.
+///
+/// Names and values are form-encoded (`&`, `=`, `|`, `%` and the rest escaped), so the key
+/// says unambiguously which pairs were asked: `email=x%26limit%3D1` (one parameter) and
+/// `email=x&limit=1` (two) have different keys, and no value can reach into the scope.
 pub fn list_key(prefix: &str, pairs: &[(String, String)], scope: &str) -> String {
     let mut sorted: Vec<_> = pairs.iter().collect();
     sorted.sort();
-    let query: Vec<String> = sorted.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    format!("{prefix}?{}|{scope}", query.join("&"))
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(sorted)
+        .finish();
+    format!("{prefix}?{query}|{scope}")
 }
 
 fn owner_filter(vis: &Visibility) -> Option<i64> {
@@ -271,4 +277,39 @@ where
             to_json(&tokio::task::spawn_blocking(move || query(&index)).await??)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn list_keys_are_canonical_and_unambiguous() {
+        let one = list_key("contacts", &pairs(&[("email", "x&limit=1")]), "owner7");
+        let two = list_key(
+            "contacts",
+            &pairs(&[("email", "x"), ("limit", "1")]),
+            "owner7",
+        );
+        assert_ne!(one, two);
+        assert_eq!(two, "contacts?email=x&limit=1|owner7");
+        assert_eq!(
+            two,
+            list_key(
+                "contacts",
+                &pairs(&[("limit", "1"), ("email", "x")]),
+                "owner7"
+            ),
+            "the order of the parameters does not matter"
+        );
+        let reaching = list_key("contacts", &pairs(&[("email", "x|all")]), "owner7");
+        assert!(reaching.ends_with("|owner7"));
+        assert_eq!(reaching.matches('|').count(), 1);
+    }
 }

@@ -8,6 +8,7 @@ mod bad_input;
 mod cache;
 mod crud;
 mod leads;
+mod list_keys;
 mod ops;
 mod remembered_reads;
 mod scoped_invalidation;
