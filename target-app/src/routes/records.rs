@@ -87,7 +87,7 @@ async fn create<E: Resource>(
     let owner = user.user.id;
     let record = state
         .store
-        .call(move |conn| store::create::<E>(conn, input, owner, &vis))
+        .transaction(move |conn| store::create::<E>(conn, input, owner, &vis))
         .await?;
     after_write(&state, &record, Change::Created).await;
     let mut response = json_text(StatusCode::CREATED, &to_json(&record)?, None);
@@ -109,7 +109,7 @@ async fn update<E: Resource>(
     let vis = user.visibility();
     let (before, record) = state
         .store
-        .call(move |conn| store::update_with_previous::<E>(conn, id, patch, &vis))
+        .transaction(move |conn| store::update_with_previous::<E>(conn, id, patch, &vis))
         .await?
         .ok_or_else(|| not_found::<E>(id))?;
     after_write(&state, &record, Change::Updated(Some(&before))).await;
@@ -127,7 +127,7 @@ async fn remove<E: Resource>(
     let vis = user.visibility();
     let record = state
         .store
-        .call(move |conn| {
+        .transaction(move |conn| {
             let Some(record) = store::get::<E>(conn, id, &vis)? else {
                 return Ok(None);
             };

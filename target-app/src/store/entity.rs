@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::error::is_unique_violation;
+use super::error::{is_foreign_key_violation, is_unique_violation};
 use super::list::FilterSpec;
 use super::{StoreError, timestamps, validate};
 
@@ -135,7 +135,7 @@ pub fn create<E: Entity>(
     );
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(values.into_iter().map(|(_, v)| v)))
-        .map_err(conflict_on_duplicate)?;
+        .map_err(write_conflict)?;
     let id = conn.last_insert_rowid();
     get::<E>(conn, id, &Visibility::All)?
         .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
@@ -179,7 +179,7 @@ pub fn update_with_previous<E: Entity>(
     params.push(id.into());
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(params))
-        .map_err(conflict_on_duplicate)?;
+        .map_err(write_conflict)?;
     Ok(get::<E>(conn, id, &Visibility::All)?.map(|updated| (current, updated)))
 }
 
@@ -191,11 +191,25 @@ pub fn delete<E: Entity>(conn: &Connection, id: i64, vis: &Visibility) -> Result
     };
     E::check_delete(conn, &current)?;
     let sql = format!("DELETE FROM {} WHERE id = ?", E::NAME);
-    Ok(conn.prepare_cached(&sql)?.execute([id])? > 0)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .execute([id])
+        .map_err(write_conflict)?
+        > 0)
 }
 
-/// Turns a UNIQUE violation into a `Conflict` naming the column; other errors pass through.
-fn conflict_on_duplicate(err: rusqlite::Error) -> StoreError {
+/// Turns a UNIQUE violation into a `Conflict` naming the column, and a FOREIGN KEY violation
+/// into a `Conflict` saying a related record changed meanwhile; other errors pass through.
+/// Writes run in IMMEDIATE transactions after checking their references, so the second can
+/// only happen when a caller skipped that; it is still the client's conflict, not a 500.
+pub(crate) fn write_conflict(err: rusqlite::Error) -> StoreError {
+    if is_foreign_key_violation(&err) {
+        return StoreError::Conflict(
+            "a record this one refers to, or one referring to it, changed meanwhile; \
+             read them again and retry"
+                .to_owned(),
+        );
+    }
     if is_unique_violation(&err) {
         let detail = match &err {
             rusqlite::Error::SqliteFailure(_, Some(msg)) => msg

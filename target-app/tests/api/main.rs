@@ -10,6 +10,7 @@ mod crud;
 mod leads;
 mod list_keys;
 mod ops;
+mod races;
 mod remembered_reads;
 mod scoped_invalidation;
 mod scoped_search;

@@ -461,3 +461,24 @@ fn sessions_expire_and_delete() {
     delete_session(c, "hash1").expect("delete");
     assert!(session_user(c, "hash1", now).expect("q").is_none());
 }
+
+#[test]
+fn a_write_refused_by_a_foreign_key_is_a_conflict() {
+    let db = db();
+    let c = &db.conn;
+    let co = create::<Company>(c, company("Co"), REP_A, &A).expect("company");
+    // What a concurrent delete between a write's checks and its insert would leave, were the
+    // write not in a transaction: a reference to a record that is gone.
+    assert!(delete::<Company>(c, co.id, &A).expect("delete"));
+    let err = c
+        .execute(
+            "INSERT INTO contacts (first_name, last_name, company_id, owner_id, created_at,
+                 updated_at) VALUES ('a', 'b', ?, ?, 'now', 'now')",
+            [co.id, REP_A],
+        )
+        .expect_err("a foreign key violation");
+    assert!(matches!(
+        super::super::entity::write_conflict(err),
+        StoreError::Conflict(_)
+    ));
+}
