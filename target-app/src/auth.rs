@@ -1,6 +1,10 @@
 //! Bearer-token sessions. A login creates a random token; only its SHA-256 is stored, in the cache
 //! (`sessions` namespace, 24 h TTL) and in SQLite as the durable fallback, so a restarted or dead Redis
 //! does not sign everyone out. [`CurrentUser`] resolves the token on every `/api` request.
+//!
+//! A change to a user that alters what their sessions may do (role, password, delete) ends them in
+//! SQLite in the same transaction, and then drops their cached copies ([`forget`]); [`remember`]
+//! makes sure a concurrent request cannot put a dropped copy back.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -9,6 +13,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use crate::cache::Backend;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{self, Role, Session, User, Visibility};
@@ -86,15 +91,12 @@ impl FromRequestParts<AppState> for CurrentUser {
                 token_hash: hash,
             });
         }
-        let lookup = hash.clone();
-        let session = state
-            .store
-            .call(move |conn| store::session(conn, &lookup, now))
+        let session = stored_session(state, &hash)
             .await?
-            .ok_or(AppError::Unauthorized(
-                "the token is unknown or expired; sign in again at POST /api/auth/login",
-            ))?;
-        remember(state, &hash, &session).await;
+            .ok_or(AppError::Unauthorized(UNKNOWN_TOKEN))?;
+        let session = remember(state, &hash, session)
+            .await?
+            .ok_or(AppError::Unauthorized(UNKNOWN_TOKEN))?;
         Ok(CurrentUser {
             user: session.user,
             token_hash: hash,
@@ -102,10 +104,50 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// Puts a session in the cache; the entry carries its expiry, so a cached session never outlives it.
-pub async fn remember(state: &AppState, token_hash: &str, session: &Session) {
-    if let Ok(json) = serde_json::to_string(session) {
+const UNKNOWN_TOKEN: &str =
+    "the token is unknown or expired; sign in again at POST /api/auth/login";
+
+/// The unexpired session of `token_hash` in the database.
+async fn stored_session(state: &AppState, token_hash: &str) -> Result<Option<Session>, AppError> {
+    let (lookup, now) = (token_hash.to_string(), OffsetDateTime::now_utc());
+    Ok(state
+        .store
+        .call(move |conn| store::session(conn, &lookup, now))
+        .await?)
+}
+
+/// Puts a session read from (or just written to) the database in the cache, and returns it as
+/// the database holds it now: `None` when it has ended meanwhile.
+///
+/// The entry carries its expiry, so a cached session never outlives it. A user change that ends
+/// or alters the session drops its cached copy after committing (see [`forget`]); if that
+/// happened between our database read and our write to the cache, we would have put back what it
+/// dropped, for up to a day. So the database is read again after the write: when the session is
+/// gone or differs, the cached copy is dropped here. Either the change's drop or this check comes
+/// after our write, so no cached session outlives a change.
+pub async fn remember(
+    state: &AppState,
+    token_hash: &str,
+    session: Session,
+) -> Result<Option<Session>, AppError> {
+    if state.cache.backend() == Backend::Off {
+        return Ok(Some(session));
+    }
+    if let Ok(json) = serde_json::to_string(&session) {
         state.cache.session_put(token_hash, &json).await;
+    }
+    let now = stored_session(state, token_hash).await?;
+    if now.as_ref() != Some(&session) {
+        state.cache.session_delete(token_hash).await;
+    }
+    Ok(now)
+}
+
+/// Drops the cached copies of these sessions (ended, or showing a user as they no longer are),
+/// after the change that made them stale was committed; the next request reads the database.
+pub async fn forget(state: &AppState, token_hashes: &[String]) {
+    for hash in token_hashes {
+        state.cache.session_delete(hash).await;
     }
 }
 

@@ -77,22 +77,24 @@ async fn login(
                 return Ok(None);
             }
             let Some(user) = user else { return Ok(None) };
-            store::create_session(conn, &session_hash, user.id, expires_at)?;
-            Ok(Some(user))
+            // Only if the role and password are still those just verified: a change meanwhile
+            // would otherwise leave a session it should have ended.
+            let created =
+                store::create_verified_session(conn, &session_hash, &user, &phc, expires_at)?;
+            Ok(created.then_some(user))
         })
         .await?
         .ok_or(AppError::Unauthorized(WRONG))?;
-    let session = Session {
-        user: user.clone(),
-        expires_at,
-    };
-    auth::remember(&state, &hash, &session).await;
+    let session = Session { user, expires_at };
+    let session = auth::remember(&state, &hash, session)
+        .await?
+        .ok_or(AppError::Unauthorized(WRONG))?;
     Ok((
         StatusCode::OK,
         Json(LoginAnswer {
             token,
             expires_at,
-            user,
+            user: session.user,
         }),
     )
         .into_response())

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::auth::CurrentUser;
+use crate::auth::{self, CurrentUser};
 use crate::cached::{self, Cached, json_text, to_json};
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, QueryPairs};
@@ -107,12 +107,14 @@ async fn update<E: Resource>(
         user.require_admin()?;
     }
     let vis = user.visibility();
-    let (before, record) = state
+    let updated = state
         .store
         .transaction(move |conn| store::update_with_previous::<E>(conn, id, patch, &vis))
         .await?
         .ok_or_else(|| not_found::<E>(id))?;
-    after_write(&state, &record, Change::Updated(Some(&before))).await;
+    auth::forget(&state, &updated.stale_sessions).await;
+    let record = updated.after;
+    after_write(&state, &record, Change::Updated(Some(&updated.before))).await;
     Ok(json_text(StatusCode::OK, &to_json(&record)?, None))
 }
 
@@ -125,16 +127,12 @@ async fn remove<E: Resource>(
         user.require_admin()?;
     }
     let vis = user.visibility();
-    let record = state
+    let deleted = state
         .store
-        .transaction(move |conn| {
-            let Some(record) = store::get::<E>(conn, id, &vis)? else {
-                return Ok(None);
-            };
-            Ok(store::delete::<E>(conn, id, &vis)?.then_some(record))
-        })
+        .transaction(move |conn| store::delete_returning::<E>(conn, id, &vis))
         .await?
         .ok_or_else(|| not_found::<E>(id))?;
-    after_write(&state, &record, Change::Deleted).await;
+    auth::forget(&state, &deleted.stale_sessions).await;
+    after_write(&state, &deleted.record, Change::Deleted).await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

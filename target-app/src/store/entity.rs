@@ -82,6 +82,47 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     fn check_delete(_conn: &Connection, _current: &Self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// Whether `patch` changes a secret the record does not show (a user's password), which
+    /// [`Entity::stale_sessions`] cannot see by comparing the record before and after.
+    fn patch_changes_secret(_patch: &Self::Patch) -> bool {
+        false
+    }
+
+    /// The sign-in sessions a committed change of this record makes stale, as token hashes, so
+    /// that the caller can drop their cached copies; the change ends them in the database when it
+    /// alters what they may do. Only users have sessions. Runs on the write's connection, inside
+    /// its transaction: after an update (`after` is the new record), or before a delete (`after`
+    /// is `None`). `secret_changed` is [`Entity::patch_changes_secret`] of the update's patch.
+    fn stale_sessions(
+        _conn: &Connection,
+        _before: &Self,
+        _after: Option<&Self>,
+        _secret_changed: bool,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(Vec::new())
+    }
+}
+
+/// A committed update.
+#[derive(Debug, Clone)]
+pub struct Updated<E> {
+    /// The record before the update (callers invalidating caches need its previous owner).
+    pub before: E,
+    /// The record as stored now.
+    pub after: E,
+    /// Token hashes of the sessions whose cached copies are stale (see
+    /// [`Entity::stale_sessions`]).
+    pub stale_sessions: Vec<String>,
+}
+
+/// A committed delete.
+#[derive(Debug, Clone)]
+pub struct Deleted<E> {
+    /// The record as it was.
+    pub record: E,
+    /// Token hashes of the sessions it ended (a deleted user's).
+    pub stale_sessions: Vec<String>,
 }
 
 /// The record `id`, or `None` when it does not exist or is not visible.
@@ -148,26 +189,33 @@ pub fn update<E: Entity>(
     patch: E::Patch,
     vis: &Visibility,
 ) -> Result<Option<E>, StoreError> {
-    Ok(update_with_previous::<E>(conn, id, patch, vis)?.map(|(_, updated)| updated))
+    Ok(update_with_previous::<E>(conn, id, patch, vis)?.map(|updated| updated.after))
 }
 
 /// [`update`], also returning the record as it was before (callers invalidating caches need the
-/// previous owner of a re-assigned record): `(before, after)`.
+/// previous owner of a re-assigned record) and the sessions the update made stale, ending those
+/// it changes the rights of (see [`Entity::stale_sessions`]). Run it in a transaction, so the
+/// record and its sessions change together.
 pub fn update_with_previous<E: Entity>(
     conn: &Connection,
     id: i64,
     patch: E::Patch,
     vis: &Visibility,
-) -> Result<Option<(E, E)>, StoreError> {
+) -> Result<Option<Updated<E>>, StoreError> {
     let Some(current) = get::<E>(conn, id, vis)? else {
         return Ok(None);
     };
+    let secret_changed = E::patch_changes_secret(&patch);
     let mut values = E::patch_values(conn, &current, patch, vis)?;
     if E::SPEC.has_updated_at {
         values.push(("updated_at", timestamps::now().into()));
     }
     if values.is_empty() {
-        return Ok(Some((current.clone(), current)));
+        return Ok(Some(Updated {
+            before: current.clone(),
+            after: current,
+            stale_sessions: Vec::new(),
+        }));
     }
     let assignments: Vec<String> = values.iter().map(|(c, _)| format!("{c} = ?")).collect();
     let sql = format!(
@@ -180,22 +228,44 @@ pub fn update_with_previous<E: Entity>(
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(params))
         .map_err(write_conflict)?;
-    Ok(get::<E>(conn, id, &Visibility::All)?.map(|updated| (current, updated)))
+    let Some(after) = get::<E>(conn, id, &Visibility::All)? else {
+        return Ok(None);
+    };
+    let stale_sessions = E::stale_sessions(conn, &current, Some(&after), secret_changed)?;
+    Ok(Some(Updated {
+        before: current,
+        after,
+        stale_sessions,
+    }))
 }
 
 /// Deletes a visible record; `false` when not visible. Dependent rows follow the schema's foreign
 /// keys (activities go with their contact or deal; contacts and deals lose a deleted company).
 pub fn delete<E: Entity>(conn: &Connection, id: i64, vis: &Visibility) -> Result<bool, StoreError> {
+    Ok(delete_returning::<E>(conn, id, vis)?.is_some())
+}
+
+/// [`delete`], returning the deleted record and the sessions it ended; `None` when not visible.
+/// Run it in a transaction, so the checks and the delete see the same data.
+pub fn delete_returning<E: Entity>(
+    conn: &Connection,
+    id: i64,
+    vis: &Visibility,
+) -> Result<Option<Deleted<E>>, StoreError> {
     let Some(current) = get::<E>(conn, id, vis)? else {
-        return Ok(false);
+        return Ok(None);
     };
     E::check_delete(conn, &current)?;
+    let stale_sessions = E::stale_sessions(conn, &current, None, false)?;
     let sql = format!("DELETE FROM {} WHERE id = ?", E::NAME);
-    Ok(conn
+    let deleted = conn
         .prepare_cached(&sql)?
         .execute([id])
-        .map_err(write_conflict)?
-        > 0)
+        .map_err(write_conflict)?;
+    Ok((deleted > 0).then_some(Deleted {
+        record: current,
+        stale_sessions,
+    }))
 }
 
 /// Turns a UNIQUE violation into a `Conflict` naming the column, and a FOREIGN KEY violation

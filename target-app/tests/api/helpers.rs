@@ -125,17 +125,26 @@ impl TestApp {
         let password = passwords()
             .remove(email)
             .unwrap_or_else(|| panic!("{email} is in fixtures/users.csv"));
-        let response = self
-            .call(
-                Method::POST,
-                "/api/auth/login",
-                None,
-                Some(serde_json::json!({"email": email, "password": password})),
-            )
-            .await;
+        self.login_as(email, &password).await
+    }
+
+    /// Signs in with these credentials, which must be right, and returns the bearer token.
+    pub async fn login_as(&self, email: &str, password: &str) -> String {
+        let response = self.try_login(email, password).await;
         assert_eq!(response.status(), 200, "login of {email}");
         let body: Value = response.json().await.expect("login answers JSON");
         body["token"].as_str().expect("a token").to_string()
+    }
+
+    /// `POST /api/auth/login` with these credentials, whatever the answer.
+    pub async fn try_login(&self, email: &str, password: &str) -> Response {
+        self.call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(serde_json::json!({"email": email, "password": password})),
+        )
+        .await
     }
 
     pub async fn call(

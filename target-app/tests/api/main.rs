@@ -15,5 +15,6 @@ mod remembered_reads;
 mod scoped_invalidation;
 mod scoped_search;
 mod search;
+mod sessions;
 mod timestamps;
 mod write_through;
