@@ -24,8 +24,10 @@ pub mod routes;
 pub mod search;
 pub mod seed;
 pub mod server;
+pub mod signin;
 pub mod state;
 pub mod store;
+pub mod throttle;
 pub mod writes;
 
 pub use app::app;

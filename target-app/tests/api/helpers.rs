@@ -11,6 +11,7 @@ use saleshub::faults::FaultConfig;
 use saleshub::redis_server::RedisServer;
 use saleshub::seed::SeedConfig;
 use saleshub::server::{CacheChoice, SeedMode, Server, ServerConfig};
+use saleshub::throttle::ThrottleConfig;
 use serde_json::Value;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -21,6 +22,7 @@ pub struct Options {
     pub cache: CacheChoice,
     pub faults: FaultConfig,
     pub cache_config: CacheConfig,
+    pub login_throttle: ThrottleConfig,
 }
 
 impl Default for Options {
@@ -29,6 +31,7 @@ impl Default for Options {
             cache: CacheChoice::Redis,
             faults: FaultConfig::default(),
             cache_config: CacheConfig::default(),
+            login_throttle: ThrottleConfig::default(),
         }
     }
 }
@@ -103,6 +106,7 @@ impl TestApp {
             cache_config: options.cache_config,
             faults: options.faults,
             pool_size: 4,
+            login_throttle: options.login_throttle,
         };
         let server = Server::start(config).await.expect("SalesHub starts");
         let base = format!("http://{}", server.addr);

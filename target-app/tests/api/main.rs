@@ -16,5 +16,6 @@ mod scoped_invalidation;
 mod scoped_search;
 mod search;
 mod sessions;
+mod throttle;
 mod timestamps;
 mod write_through;
