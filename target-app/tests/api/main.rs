@@ -18,4 +18,5 @@ mod search;
 mod sessions;
 mod throttle;
 mod timestamps;
+mod web;
 mod write_through;
