@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod cache;
 mod crud;
+mod fuzz;
 mod leads;
 mod list_keys;
 mod ops;
