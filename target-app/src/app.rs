@@ -14,7 +14,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
 use crate::extract::BODY_LIMIT;
-use crate::routes::{activities, analytics, auth, leads, ops, records, search};
+use crate::routes::{activities, analytics, auth, leads, ops, records, search, web};
 use crate::state::AppState;
 use crate::store::{Activity, Company, Contact, Deal, Lead, User};
 use crate::{faults, metrics};
@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api", api)
         .merge(ops::router())
+        .merge(web::router())
         .fallback(unknown_path)
         .method_not_allowed_fallback(unknown_method)
         .layer(from_fn_with_state(state.clone(), metrics::track))

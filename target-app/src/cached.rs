@@ -1,16 +1,16 @@
-//! Cache-aside reads for handlers: load through the cache and answer the JSON with an `X-Cache`
-//! header saying whether it came from the cache (`HIT`), was loaded (`MISS`) or bypassed it (`BYPASS`).
+//! Cache-aside reads for handlers: load a [`Read`] (see [`crate::reads`]) through the cache and
+//! answer its JSON with an `X-Cache` header saying whether it came from the cache (`HIT`), was
+//! loaded (`MISS`) or bypassed it (`BYPASS`).
 
-use std::future::Future;
 use std::sync::Arc;
 
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::cache::{CacheStatus, Namespace};
+use crate::cache::CacheStatus;
 use crate::error::AppError;
-use crate::refresh::Entry;
+use crate::reads::Read;
 use crate::state::AppState;
 
 /// Name of the response header carrying the cache outcome.
@@ -22,39 +22,32 @@ pub struct Cached {
     pub status: CacheStatus,
 }
 
-/// Reads `key` in `ns` through the cache; on a miss, `load` produces the JSON text (after the
-/// injected database delay, if any). Errors of `load` are answered and never cached.
-pub async fn read<F, Fut>(
-    state: &AppState,
-    ns: Namespace,
-    deps: &[&str],
-    key: &str,
-    load: F,
-) -> Result<Cached, AppError>
-where
-    F: FnOnce() -> Fut + Send,
-    Fut: Future<Output = Result<String, AppError>> + Send,
-{
+/// Reads `read` through the cache; on a miss, loads it (after the injected database delay, if
+/// any). Errors of the load are answered and never cached.
+pub async fn read(state: &AppState, read: &Read) -> Result<Cached, AppError> {
     let delay = state.db_delay();
+    let deps = read.dep_refs();
     let (body, status) = state
         .cache
-        .get_or_load(ns, deps, key, move || async move {
+        .get_or_load(read.ns, &deps, &read.key, move || async move {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            load().await
+            read.load().await
         })
         .await?;
     Ok(Cached { body, status })
 }
 
-/// Reads `entry` through the cache like [`read`], and remembers it so that writes which make it
-/// stale recompute it (see `crate::refresh`).
-pub async fn read_entry(state: &AppState, entry: Entry) -> Result<Cached, AppError> {
-    let entry = std::sync::Arc::new(entry);
-    state.refresh.remember(&entry);
-    let deps = entry.dep_refs();
-    read(state, entry.ns, &deps, &entry.key, || entry.load()).await
+/// Reads `read` through the cache like [`read`] and, when it succeeded, remembers it so that
+/// writes which make it stale recompute it (see `crate::refresh`). A read that failed (a bad
+/// parameter, a record that is gone) is not remembered: recomputing it would only fail again on
+/// every later write, and it would take the slot of a read that succeeded.
+pub async fn read_remembered(state: &AppState, read: Read) -> Result<Cached, AppError> {
+    let read = Arc::new(read);
+    let cached = self::read(state, &read).await?;
+    state.refresh.remember(&read);
+    Ok(cached)
 }
 
 impl IntoResponse for Cached {

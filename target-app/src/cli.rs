@@ -13,6 +13,7 @@ use crate::cache::CacheConfig;
 use crate::faults::FaultConfig;
 use crate::seed::SeedConfig;
 use crate::server::{self, CacheChoice, SeedMode, Server, ServerConfig};
+use crate::throttle::ThrottleConfig;
 
 /// SalesHub: the reference CRM server bundled with Stampede.
 #[derive(Debug, Parser)]
@@ -88,6 +89,16 @@ pub struct ServeArgs {
     /// Fault knob: added to every database load behind a cache miss (a slow database).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub inject_db_delay: Option<Duration>,
+    /// Failed sign-ins of one account per window before it is refused with 429 (an address the
+    /// account signed in from within a day is exempt).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_max_failures_per_account: u32,
+    /// Failed sign-ins from one client address per window before it is refused with 429.
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_max_failures_per_address: u32,
+    /// The window of the failed sign-in limits; it starts at the first failure.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub login_throttle_window: Duration,
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -166,6 +177,11 @@ impl ServeArgs {
                 db_delay: self.inject_db_delay.unwrap_or_default(),
             },
             pool_size: self.pool_size,
+            login_throttle: ThrottleConfig {
+                per_account: self.login_max_failures_per_account,
+                per_address: self.login_max_failures_per_address,
+                window: self.login_throttle_window,
+            },
         })
     }
 }
@@ -236,6 +252,7 @@ impl ServeArgs {
             cache_config: CacheConfig::default(),
             faults: FaultConfig::default(),
             pool_size: 4,
+            login_throttle: ThrottleConfig::default(),
         }
     }
 }

@@ -31,6 +31,9 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// Too many failed sign-ins; try again after `retry_after` seconds (sent as `Retry-After`).
+    #[error("too many failed sign-ins; try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
     #[error("the service is failing on purpose (--inject-error-rate)")]
     Injected,
     /// Internal failures: logged with their cause, answered as a generic 500.
@@ -78,6 +81,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Injected | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -92,6 +96,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Injected => "injected_fault",
             AppError::Internal(_) => "internal",
         }
@@ -119,7 +124,13 @@ impl IntoResponse for AppError {
                 field,
             },
         };
-        (self.status(), axum::Json(body)).into_response()
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        if let AppError::TooManyRequests { retry_after } = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry_after.into());
+        }
+        response
     }
 }
 

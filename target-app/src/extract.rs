@@ -1,5 +1,5 @@
 //! Request extractors whose rejections use the app's error shape: a JSON body (with the path of the
-//! offending field), a query string, and the signed-in user.
+//! offending field), a query string, a path parameter, and the client's address.
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
@@ -127,5 +127,22 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
                 message: format!("bad path parameter: {}", rejection.body_text()),
                 field: Some("id".to_string()),
             })
+    }
+}
+
+/// The address of the client (the TCP peer), when the server knows it: it does when served with
+/// connection info (`Server::run`); a router called without a socket does not.
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
     }
 }

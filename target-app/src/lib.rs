@@ -2,7 +2,8 @@
 //! cache-aside layer, tantivy search) so that Stampede's measurements of it mean something.
 //!
 //! Layers: [`app`] (the router) → `routes` (HTTP handlers) → [`store`] (SQLite), [`cache`] (Redis,
-//! memory or off), [`search`] (tantivy). [`seed`] builds a deterministic data set; [`server`] starts
+//! memory or off), [`search`] (tantivy). Cached reads are keyed and loaded in [`reads`], which the
+//! routes and the write side ([`writes`], [`refresh`]) share; nothing imports from `routes`. [`seed`] builds a deterministic data set; [`server`] starts
 //! everything; [`redis_server`] spawns a private `redis-server` for tests and the bundled target.
 
 pub mod app;
@@ -15,6 +16,7 @@ pub mod extract;
 pub mod faults;
 pub mod groups;
 pub mod metrics;
+pub mod reads;
 pub mod redis_server;
 pub mod refresh;
 pub mod resource;
@@ -22,8 +24,10 @@ pub mod routes;
 pub mod search;
 pub mod seed;
 pub mod server;
+pub mod signin;
 pub mod state;
 pub mod store;
+pub mod throttle;
 pub mod writes;
 
 pub use app::app;

@@ -4,7 +4,7 @@
 //! Invalidation alone makes every read after a write a miss, and a sales rep reads back what they
 //! just changed (their deal list, their dashboard) at once. So reads of queries scoped to one
 //! owner (lists, timelines, dashboards, revenue reports, searches) *remember* how to recompute
-//! themselves here, under the invalidation groups that can make them stale; a write, after bumping
+//! themselves here (their [`Read`], built in [`crate::reads`]), under the invalidation groups that can make them stale; a write, after bumping
 //! its groups, recomputes the remembered entries of those groups ([`refresh`]). The recomputation
 //! is an ordinary cache-aside load under the new generations (see [`crate::cache::Cache::refresh`]),
 //! so it can never store a value older than the write.
@@ -22,16 +22,15 @@
 //! (the most recently read), each forgotten [`WINDOW`] after its last read.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use futures::future::{BoxFuture, join_all};
+use futures::future::join_all;
 
-use crate::cache::{Cache, Namespace};
-use crate::error::AppError;
+use crate::cache::Cache;
 use crate::groups;
+use crate::reads::Read;
 
 /// How long after its last read an entry is still refreshed: the lists' TTL, after which an
 /// unread value would have expired anyway.
@@ -45,59 +44,6 @@ pub const MAX_IN_FLIGHT: u64 = 64;
 
 /// Registrations between two sweeps of groups nobody read within [`WINDOW`].
 const SWEEP_EVERY: u64 = 4096;
-
-type Loader = Arc<dyn Fn() -> BoxFuture<'static, Result<String, AppError>> + Send + Sync>;
-
-/// A cached value and how to compute it again without the request that read it.
-pub struct Entry {
-    /// Its namespace.
-    pub ns: Namespace,
-    /// Its cache key.
-    pub key: String,
-    /// The invalidation groups it depends on, in the order the reader passes them.
-    pub deps: Vec<String>,
-    load: Loader,
-}
-
-impl Entry {
-    /// An entry whose value `load` computes (any number of times).
-    pub fn new<F, Fut>(ns: Namespace, key: String, deps: Vec<String>, load: F) -> Entry
-    where
-        F: Fn() -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<String, AppError>> + Send + 'static,
-    {
-        Entry {
-            ns,
-            key,
-            deps,
-            load: Arc::new(move || Box::pin(load())),
-        }
-    }
-
-    /// Computes the value.
-    pub fn load(&self) -> BoxFuture<'static, Result<String, AppError>> {
-        (self.load)()
-    }
-
-    /// The dependencies as the cache takes them.
-    pub fn dep_refs(&self) -> Vec<&str> {
-        self.deps.iter().map(String::as_str).collect()
-    }
-
-    fn same_value(&self, other: &Entry) -> bool {
-        self.ns == other.ns && self.key == other.key
-    }
-}
-
-impl std::fmt::Debug for Entry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Entry")
-            .field("ns", &self.ns)
-            .field("key", &self.key)
-            .field("deps", &self.deps)
-            .finish_non_exhaustive()
-    }
-}
 
 /// The remembered entries, by group.
 #[derive(Debug, Default)]
@@ -120,7 +66,7 @@ impl Drop for InFlight {
 
 #[derive(Debug, Default)]
 struct Inner {
-    groups: HashMap<String, Vec<(Arc<Entry>, Instant)>>,
+    groups: HashMap<String, Vec<(Arc<Read>, Instant)>>,
     registrations: u64,
 }
 
@@ -133,7 +79,7 @@ impl Registry {
     }
 
     /// Remembers `entry` (just read) under each of its groups that writes refresh.
-    pub fn remember(&self, entry: &Arc<Entry>) {
+    pub fn remember(&self, entry: &Arc<Read>) {
         let now = Instant::now();
         let mut inner = self.lock();
         let mut any = false;
@@ -166,7 +112,7 @@ impl Registry {
         self: &Arc<Self>,
         cache: &Cache,
         db_delay: Duration,
-        entries: Vec<Arc<Entry>>,
+        entries: Vec<Arc<Read>>,
     ) {
         if entries.is_empty() {
             return;
@@ -202,10 +148,10 @@ impl Registry {
         self.skipped.load(Ordering::Relaxed)
     }
 
-    pub fn due(&self, groups: &[String]) -> Vec<Arc<Entry>> {
+    pub fn due(&self, groups: &[String]) -> Vec<Arc<Read>> {
         let now = Instant::now();
         let inner = self.lock();
-        let mut due: Vec<Arc<Entry>> = Vec::new();
+        let mut due: Vec<Arc<Read>> = Vec::new();
         for group in groups {
             for (entry, read) in inner.groups.get(group).into_iter().flatten() {
                 if now.duration_since(*read) <= WINDOW && !due.iter().any(|d| d.same_value(entry)) {
@@ -227,7 +173,7 @@ impl Registry {
 /// write's invalidation. `db_delay` is the injected database delay (see
 /// [`crate::state::AppState::db_delay`]): a slow database makes refreshing writes slow too. A
 /// failed load is logged and leaves its key cold (the next read loads it).
-pub async fn refresh(cache: &Cache, db_delay: Duration, entries: &[Arc<Entry>]) {
+pub async fn refresh(cache: &Cache, db_delay: Duration, entries: &[Arc<Read>]) {
     let delay = db_delay;
     join_all(entries.iter().map(|entry| async move {
         let deps = entry.dep_refs();
@@ -251,10 +197,11 @@ pub async fn refresh(cache: &Cache, db_delay: Duration, entries: &[Arc<Entry>]) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::Namespace;
 
-    fn entry(key: &str, deps: &[&str]) -> Arc<Entry> {
+    fn entry(key: &str, deps: &[&str]) -> Arc<Read> {
         let value = key.to_string();
-        Arc::new(Entry::new(
+        Arc::new(Read::new(
             Namespace::Lists,
             key.to_string(),
             deps.iter().map(|d| d.to_string()).collect(),
@@ -265,7 +212,7 @@ mod tests {
         ))
     }
 
-    fn keys(entries: &[Arc<Entry>]) -> Vec<&str> {
+    fn keys(entries: &[Arc<Read>]) -> Vec<&str> {
         entries.iter().map(|e| e.key.as_str()).collect()
     }
 

@@ -21,6 +21,7 @@ use crate::search::SearchIndex;
 use crate::seed::{self, SeedConfig};
 use crate::state::AppState;
 use crate::store::{self, Store, User};
+use crate::throttle::{LoginThrottle, ThrottleConfig};
 
 /// Which cache to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -58,6 +59,8 @@ pub struct ServerConfig {
     pub cache_config: CacheConfig,
     pub faults: FaultConfig,
     pub pool_size: u32,
+    /// Limits on failed sign-ins.
+    pub login_throttle: ThrottleConfig,
 }
 
 /// The default Redis tried by `--cache auto`.
@@ -88,6 +91,7 @@ impl Server {
             metrics,
             faults: Arc::new(Faults::new(config.faults.clone())),
             refresh,
+            throttle: Arc::new(LoginThrottle::new(config.login_throttle)),
         };
         // Search results are cached; an index commit makes stale those of the scopes that can see
         // a changed document, and the answers those reps read recently are recomputed at once
@@ -123,7 +127,9 @@ impl Server {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let search = self.state.search.clone();
-        axum::serve(self.listener, crate::app(self.state))
+        // With the peer's address, which sign-in throttling counts failures by.
+        let app = crate::app(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await
             .context("serving HTTP")?;

@@ -1,5 +1,5 @@
 //! What every request handler shares: the store, the cache (and what writes refresh in it), the
-//! search index, metrics and fault knobs.
+//! search index, metrics, fault knobs and the failed-sign-in counters.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +10,7 @@ use crate::metrics::Metrics;
 use crate::refresh::Registry;
 use crate::search::SearchIndex;
 use crate::store::Store;
+use crate::throttle::LoginThrottle;
 
 /// Shared by all handlers; cheap to clone.
 #[derive(Clone)]
@@ -21,6 +22,8 @@ pub struct AppState {
     pub faults: Arc<Faults>,
     /// The cached queries writes recompute (see `crate::refresh`).
     pub refresh: Arc<Registry>,
+    /// Failed sign-ins, per account and per client address (see `crate::throttle`).
+    pub throttle: Arc<LoginThrottle>,
 }
 
 impl AppState {

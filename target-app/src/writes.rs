@@ -11,16 +11,15 @@
 use std::sync::Arc;
 
 use crate::groups::{self, Change};
-use crate::refresh::Entry;
+use crate::reads::{self, Read};
 use crate::resource::Resource;
-use crate::routes::records::record_entry;
 use crate::state::AppState;
 
 /// The committed writes of one request, not yet reflected in the cache.
 #[derive(Default)]
 pub struct Writes {
     groups: Vec<String>,
-    records: Vec<Arc<Entry>>,
+    records: Vec<Arc<Read>>,
 }
 
 impl Writes {
@@ -35,7 +34,7 @@ impl Writes {
         }
         if !matches!(change, Change::Deleted) {
             self.records
-                .push(Arc::new(record_entry::<E>(state, record.id())));
+                .push(Arc::new(reads::record::<E>(state, record.id())));
         }
         queue_search_update(state, record, &change);
     }

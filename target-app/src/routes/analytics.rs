@@ -8,14 +8,12 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::auth::CurrentUser;
-use crate::cache::Namespace;
-use crate::cached::{self, Cached, to_json};
+use crate::cached::{self, Cached};
 use crate::error::AppError;
 use crate::extract::ApiQuery;
-use crate::groups;
-use crate::refresh::Entry;
+use crate::reads;
 use crate::state::AppState;
-use crate::store::{self, RevenueBy};
+use crate::store::RevenueBy;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,21 +37,8 @@ async fn dashboard(
     ApiQuery(NoParams {}): ApiQuery<NoParams>,
 ) -> Result<Cached, AppError> {
     let today = OffsetDateTime::now_utc().date();
-    let scope = user.scope();
-    let key = format!("dashboard|{today}|{scope}");
-    let deps = groups::dashboard_groups(&scope).to_vec();
-    let vis = user.visibility();
-    let store = state.store.clone();
-    let entry = Entry::new(Namespace::Analytics, key, deps, move || {
-        let store = store.clone();
-        async move {
-            let dashboard = store
-                .call(move |conn| store::dashboard(conn, &vis, today))
-                .await?;
-            to_json(&dashboard)
-        }
-    });
-    cached::read_entry(&state, entry).await
+    let read = reads::dashboard(&state, user.visibility(), today);
+    cached::read_remembered(&state, read).await
 }
 
 async fn revenue(
@@ -68,19 +53,6 @@ async fn revenue(
             format!("`by` must be one of month, owner, industry; got `{by_text}`"),
         )
     })?;
-    let scope = user.scope();
-    let key = format!("revenue|{by_text}|{scope}");
-    let deps = groups::revenue_groups(&scope).to_vec();
-    let vis = user.visibility();
-    let store = state.store.clone();
-    let entry = Entry::new(Namespace::Analytics, key, deps, move || {
-        let store = store.clone();
-        async move {
-            let revenue = store
-                .call(move |conn| store::revenue(conn, &vis, by))
-                .await?;
-            to_json(&revenue)
-        }
-    });
-    cached::read_entry(&state, entry).await
+    let read = reads::revenue(&state, user.visibility(), by);
+    cached::read_remembered(&state, read).await
 }

@@ -1,5 +1,5 @@
-//! Sign in and out: `POST /api/auth/login` (no token needed), `POST /api/auth/logout`,
-//! `GET /api/auth/me`.
+//! Sign in and out: `POST /api/auth/login` (no token needed; failed attempts are throttled, see
+//! `crate::throttle`), `POST /api/auth/logout`, `GET /api/auth/me`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,11 +9,12 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::auth::{self, CurrentUser, SESSION_TTL};
+use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ClientAddr};
+use crate::signin;
 use crate::state::AppState;
-use crate::store::{self, Session, User, password};
+use crate::store::User;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,69 +43,25 @@ pub fn router() -> Router<AppState> {
         .route("/auth/me", get(me))
 }
 
-const WRONG: &str = "the email or password is wrong";
-
 async fn login(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     ApiJson(login): ApiJson<Login>,
 ) -> Result<Response, AppError> {
-    if login.email.is_empty() || login.email.len() > 254 {
-        return Err(AppError::invalid(
-            "email",
-            "give the email you signed up with (1..=254 characters)",
-        ));
-    }
-    if login.password.is_empty() || login.password.len() > 1024 {
-        return Err(AppError::invalid(
-            "password",
-            "give your password (1..=1024 characters)",
-        ));
-    }
-    let token = auth::new_token();
-    let hash = auth::token_hash(&token);
-    let expires_at = OffsetDateTime::now_utc() + SESSION_TTL;
-    let session_hash = hash.clone();
-    let user = state
-        .store
-        .call(move |conn| {
-            let found = store::user_by_email(conn, &login.email)?;
-            // Verify against a fixed hash when the user is unknown, so both cases cost the same.
-            let (user, phc) = match found {
-                Some((user, phc)) => (Some(user), phc),
-                None => (None, auth::decoy_hash().to_string()),
-            };
-            if !password::verify(&login.password, &phc) {
-                return Ok(None);
-            }
-            let Some(user) = user else { return Ok(None) };
-            store::create_session(conn, &session_hash, user.id, expires_at)?;
-            Ok(Some(user))
-        })
-        .await?
-        .ok_or(AppError::Unauthorized(WRONG))?;
-    let session = Session {
-        user: user.clone(),
-        expires_at,
-    };
-    auth::remember(&state, &hash, &session).await;
+    let signed_in = signin::sign_in(&state, login.email, login.password, address).await?;
     Ok((
         StatusCode::OK,
         Json(LoginAnswer {
-            token,
-            expires_at,
-            user,
+            token: signed_in.token,
+            expires_at: signed_in.session.expires_at,
+            user: signed_in.session.user,
         }),
     )
         .into_response())
 }
 
 async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<StatusCode, AppError> {
-    let hash = user.token_hash.clone();
-    state
-        .store
-        .call(move |conn| store::delete_session(conn, &hash))
-        .await?;
-    state.cache.session_delete(&user.token_hash).await;
+    auth::end_session(&state, &user.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

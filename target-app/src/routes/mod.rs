@@ -1,4 +1,5 @@
-//! The HTTP routes: `/api/...` (JSON, bearer token except login) and the operations endpoints.
+//! The HTTP routes: `/api/...` (JSON, bearer token or session cookie, except login), the web
+//! sign-in (`/login`, `/app`, `/logout`) and the operations endpoints.
 
 pub mod activities;
 pub mod analytics;
@@ -7,3 +8,4 @@ pub mod leads;
 pub mod ops;
 pub mod records;
 pub mod search;
+pub mod web;

@@ -1,5 +1,6 @@
 //! Create, read, update, delete and list for every entity, written once: each entity's specifics
-//! (its cache groups, who may write it, its search document) come from its [`Resource`] facts.
+//! (its cache groups, who may write it, its search document) come from its [`Resource`] facts, and
+//! how its reads are cached from [`crate::reads`].
 
 use axum::Router;
 use axum::extract::State;
@@ -9,13 +10,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::auth::CurrentUser;
-use crate::cache::Namespace;
+use crate::auth::{self, CurrentUser};
 use crate::cached::{self, Cached, json_text, to_json};
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, QueryPairs};
-use crate::groups::{self, Change, cascade_group, record_group};
-use crate::refresh::Entry;
+use crate::groups::Change;
+use crate::reads;
 use crate::resource::Resource;
 use crate::state::AppState;
 use crate::store::{self, Visibility};
@@ -58,9 +58,7 @@ async fn read<E: Resource>(
     user: CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Cached, AppError> {
-    let entry = record_entry::<E>(&state, id);
-    let deps = entry.dep_refs();
-    let cached = cached::read(&state, entry.ns, &deps, &entry.key, || entry.load()).await?;
+    let cached = cached::read(&state, &reads::record::<E>(&state, id)).await?;
     if may_see::<E>(&user, &cached.body) {
         Ok(cached)
     } else {
@@ -68,58 +66,13 @@ async fn read<E: Resource>(
     }
 }
 
-/// The cached record `id`: its key, its groups and its loader, shared by reads and by the
-/// write-through of writes (see [`crate::writes`]).
-pub fn record_entry<E: Resource>(state: &AppState, id: i64) -> Entry {
-    let store = state.store.clone();
-    Entry::new(
-        Namespace::Records,
-        record_group(E::NAME, id),
-        vec![record_group(E::NAME, id), cascade_group(E::NAME)],
-        move || {
-            let store = store.clone();
-            async move {
-                // Records are cached for everyone; visibility is checked on the way out.
-                let record = store
-                    .call(move |conn| store::get::<E>(conn, id, &Visibility::All))
-                    .await?;
-                to_json(&record.ok_or_else(|| not_found::<E>(id))?)
-            }
-        },
-    )
-}
-
-/// The cache key of a list query: the query in a canonical order, and what the user can see.
-pub fn list_key(prefix: &str, pairs: &[(String, String)], user: &CurrentUser) -> String {
-    let mut sorted: Vec<_> = pairs.iter().collect();
-    sorted.sort();
-    let query: Vec<String> = sorted.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    format!("{prefix}?{}|{}", query.join("&"), user.scope())
-}
-
 async fn list<E: Resource>(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(pairs): QueryPairs,
 ) -> Result<Cached, AppError> {
-    let key = list_key(E::NAME, &pairs, &user);
-    let vis = if E::READABLE_BY_ALL {
-        Visibility::All
-    } else {
-        user.visibility()
-    };
-    let deps = groups::list_groups::<E>(&user.scope());
-    let store = state.store.clone();
-    let entry = Entry::new(Namespace::Lists, key, deps, move || {
-        let (store, pairs) = (store.clone(), pairs.clone());
-        async move {
-            let page = store
-                .call(move |conn| store::list::<E>(conn, &pairs, &vis))
-                .await?;
-            to_json(&page)
-        }
-    });
-    cached::read_entry(&state, entry).await
+    let read = reads::list::<E>(&state, user.visibility(), pairs);
+    cached::read_remembered(&state, read).await
 }
 
 async fn create<E: Resource>(
@@ -134,7 +87,7 @@ async fn create<E: Resource>(
     let owner = user.user.id;
     let record = state
         .store
-        .call(move |conn| store::create::<E>(conn, input, owner, &vis))
+        .transaction(move |conn| store::create::<E>(conn, input, owner, &vis))
         .await?;
     after_write(&state, &record, Change::Created).await;
     let mut response = json_text(StatusCode::CREATED, &to_json(&record)?, None);
@@ -154,12 +107,14 @@ async fn update<E: Resource>(
         user.require_admin()?;
     }
     let vis = user.visibility();
-    let (before, record) = state
+    let updated = state
         .store
-        .call(move |conn| store::update_with_previous::<E>(conn, id, patch, &vis))
+        .transaction(move |conn| store::update_with_previous::<E>(conn, id, patch, &vis))
         .await?
         .ok_or_else(|| not_found::<E>(id))?;
-    after_write(&state, &record, Change::Updated(Some(&before))).await;
+    auth::forget(&state, &updated.stale_sessions).await;
+    let record = updated.after;
+    after_write(&state, &record, Change::Updated(Some(&updated.before))).await;
     Ok(json_text(StatusCode::OK, &to_json(&record)?, None))
 }
 
@@ -172,16 +127,12 @@ async fn remove<E: Resource>(
         user.require_admin()?;
     }
     let vis = user.visibility();
-    let record = state
+    let deleted = state
         .store
-        .call(move |conn| {
-            let Some(record) = store::get::<E>(conn, id, &vis)? else {
-                return Ok(None);
-            };
-            Ok(store::delete::<E>(conn, id, &vis)?.then_some(record))
-        })
+        .transaction(move |conn| store::delete_returning::<E>(conn, id, &vis))
         .await?
         .ok_or_else(|| not_found::<E>(id))?;
-    after_write(&state, &record, Change::Deleted).await;
+    auth::forget(&state, &deleted.stale_sessions).await;
+    after_write(&state, &deleted.record, Change::Deleted).await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

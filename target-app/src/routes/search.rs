@@ -1,24 +1,22 @@
 //! `GET /api/search?q=&type=&limit=` (BM25, typo-tolerant, with counts per type) and
 //! `GET /api/search/suggest?q=&limit=` (autocomplete on word prefixes). Results are cached per query
 //! and per what the user can see, and made stale by index commits that changed documents the user
-//! can see (see [`groups::search_commit_groups`]); a rep's cached answers are then recomputed in
-//! the background (see `crate::refresh`).
+//! can see (see [`crate::groups::search_commit_groups`]); a rep's cached answers are then recomputed in
+//! the background (see `crate::refresh`). How each answer is keyed and loaded is in
+//! [`crate::reads`].
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::auth::CurrentUser;
-use crate::cache::Namespace;
-use crate::cached::{self, Cached, to_json};
+use crate::cached::{self, Cached};
 use crate::error::AppError;
 use crate::extract::ApiQuery;
-use crate::groups;
-use crate::refresh::Entry;
-use crate::search::{DocKind, SearchHit, SearchRequest, Suggestion};
+use crate::reads;
+use crate::search::DocKind;
 use crate::state::AppState;
-use crate::store::Visibility;
 
 /// Longest accepted search text, in characters.
 pub const MAX_Q: usize = 500;
@@ -43,22 +41,6 @@ struct SearchParams {
 struct SuggestParams {
     q: Option<String>,
     limit: Option<String>,
-}
-
-#[derive(Serialize)]
-struct SearchAnswer<'a> {
-    query: &'a str,
-    #[serde(rename = "type")]
-    kind: Option<&'a str>,
-    total: u64,
-    facets: std::collections::BTreeMap<String, u64>,
-    hits: Vec<SearchHit>,
-}
-
-#[derive(Serialize)]
-struct SuggestAnswer<'a> {
-    query: &'a str,
-    suggestions: Vec<Suggestion>,
 }
 
 fn text_param(q: Option<String>) -> Result<String, AppError> {
@@ -91,13 +73,6 @@ fn limit_param(limit: Option<String>, default: usize, max: usize) -> Result<usiz
     }
 }
 
-fn owner_filter(user: &CurrentUser) -> Option<i64> {
-    match user.visibility() {
-        Visibility::All => None,
-        Visibility::Owner(id) => Some(id),
-    }
-}
-
 async fn search(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -112,36 +87,8 @@ async fn search(
                 .map_err(|e| AppError::bad_param("type", e.to_string()))?,
         ),
     };
-    let key = format!(
-        "q={q}|type={}|limit={limit}|{}",
-        kind.map(|k| k.as_str()).unwrap_or(""),
-        user.scope()
-    );
-    let deps = groups::search_groups(&user.scope()).to_vec();
-    // Weak: a remembered query must not keep the index (and its committer) open.
-    let index = state.search.downgrade();
-    let owner = owner_filter(&user);
-    let entry = Entry::new(Namespace::Search, key, deps, move || {
-        let (index, q) = (index.clone(), q.clone());
-        async move {
-            let index = index.upgrade()?;
-            let request = SearchRequest {
-                q: q.clone(),
-                kind,
-                owner,
-                limit,
-            };
-            let results = tokio::task::spawn_blocking(move || index.search(&request)).await??;
-            to_json(&SearchAnswer {
-                query: &q,
-                kind: kind.map(|k| k.as_str()),
-                total: results.total,
-                facets: results.facets,
-                hits: results.hits,
-            })
-        }
-    });
-    cached::read_entry(&state, entry).await
+    let read = reads::search(&state, user.visibility(), q, kind, limit);
+    cached::read_remembered(&state, read).await
 }
 
 async fn suggest(
@@ -151,23 +98,6 @@ async fn suggest(
 ) -> Result<Cached, AppError> {
     let q = text_param(params.q)?;
     let limit = limit_param(params.limit, 10, 20)?;
-    let key = format!("suggest={q}|limit={limit}|{}", user.scope());
-    let deps = groups::search_groups(&user.scope()).to_vec();
-    // Weak: a remembered query must not keep the index (and its committer) open.
-    let index = state.search.downgrade();
-    let owner = owner_filter(&user);
-    let entry = Entry::new(Namespace::Search, key, deps, move || {
-        let (index, q) = (index.clone(), q.clone());
-        async move {
-            let index = index.upgrade()?;
-            let prefix = q.clone();
-            let suggestions =
-                tokio::task::spawn_blocking(move || index.suggest(&prefix, owner, limit)).await??;
-            to_json(&SuggestAnswer {
-                query: &q,
-                suggestions,
-            })
-        }
-    });
-    cached::read_entry(&state, entry).await
+    let read = reads::suggest(&state, user.visibility(), q, limit);
+    cached::read_remembered(&state, read).await
 }

@@ -10,6 +10,7 @@ use super::contacts::{Contact, ContactCreate};
 use super::deals::{Deal, DealCreate, Stage};
 use super::entity::{Visibility, create, get};
 use super::leads::{Lead, LeadStatus};
+use super::validate::NAME_MAX;
 use super::{StoreError, timestamps};
 
 /// `POST /api/leads/{id}/convert`; every field optional.
@@ -20,7 +21,7 @@ pub struct ConvertLead {
     pub create_company: Option<bool>,
     /// Create a deal in `qualification` for the new contact.
     pub create_deal: Option<bool>,
-    /// The deal's name (default: "<company or last name> deal").
+    /// The deal's name (default: "<company or last name> deal", the name shortened to fit).
     pub deal_name: Option<String>,
     pub amount_cents: Option<i64>,
     pub close_date: Option<String>,
@@ -94,12 +95,11 @@ pub fn convert_lead(
     )?;
 
     let deal = if wants_deal {
-        let default_name = format!(
-            "{} deal",
-            lead.company_name.as_deref().unwrap_or(&lead.last_name)
-        );
+        let name = req.deal_name.unwrap_or_else(|| {
+            default_deal_name(lead.company_name.as_deref().unwrap_or(&lead.last_name))
+        });
         let input = DealCreate {
-            name: req.deal_name.unwrap_or(default_name),
+            name,
             company_id: company.as_ref().map(|c| c.id),
             contact_id: Some(contact.id),
             stage: Some(Stage::Qualification),
@@ -127,4 +127,34 @@ pub fn convert_lead(
         company,
         deal,
     }))
+}
+
+/// The name of a deal made by a conversion when the client gave none: `"{base} deal"`, with
+/// `base` cut (on a character boundary) so that the whole fits a name's limit. The client never
+/// sent this field, so it must never be the one that fails validation.
+fn default_deal_name(base: &str) -> String {
+    const SUFFIX: &str = " deal";
+    let room = NAME_MAX - SUFFIX.chars().count();
+    let cut = match base.char_indices().nth(room) {
+        Some((at, _)) => &base[..at],
+        None => base,
+    };
+    format!("{}{SUFFIX}", cut.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_deal_names_fit_the_name_limit() {
+        assert_eq!(default_deal_name("Acme"), "Acme deal");
+        for base in ["C".repeat(200), "é".repeat(200), "ab ".repeat(70)] {
+            let name = default_deal_name(&base);
+            assert!(name.chars().count() <= NAME_MAX, "{name}");
+            assert!(name.ends_with(" deal"));
+            assert!(!name.contains("  "), "{name}");
+        }
+        assert_eq!(default_deal_name(&"C".repeat(195)).chars().count(), 200);
+    }
 }

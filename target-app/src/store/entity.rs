@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::error::is_unique_violation;
+use super::error::{is_foreign_key_violation, is_unique_violation};
 use super::list::FilterSpec;
 use super::{StoreError, timestamps, validate};
 
@@ -82,6 +82,47 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     fn check_delete(_conn: &Connection, _current: &Self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// Whether `patch` changes a secret the record does not show (a user's password), which
+    /// [`Entity::stale_sessions`] cannot see by comparing the record before and after.
+    fn patch_changes_secret(_patch: &Self::Patch) -> bool {
+        false
+    }
+
+    /// The sign-in sessions a committed change of this record makes stale, as token hashes, so
+    /// that the caller can drop their cached copies; the change ends them in the database when it
+    /// alters what they may do. Only users have sessions. Runs on the write's connection, inside
+    /// its transaction: after an update (`after` is the new record), or before a delete (`after`
+    /// is `None`). `secret_changed` is [`Entity::patch_changes_secret`] of the update's patch.
+    fn stale_sessions(
+        _conn: &Connection,
+        _before: &Self,
+        _after: Option<&Self>,
+        _secret_changed: bool,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(Vec::new())
+    }
+}
+
+/// A committed update.
+#[derive(Debug, Clone)]
+pub struct Updated<E> {
+    /// The record before the update (callers invalidating caches need its previous owner).
+    pub before: E,
+    /// The record as stored now.
+    pub after: E,
+    /// Token hashes of the sessions whose cached copies are stale (see
+    /// [`Entity::stale_sessions`]).
+    pub stale_sessions: Vec<String>,
+}
+
+/// A committed delete.
+#[derive(Debug, Clone)]
+pub struct Deleted<E> {
+    /// The record as it was.
+    pub record: E,
+    /// Token hashes of the sessions it ended (a deleted user's).
+    pub stale_sessions: Vec<String>,
 }
 
 /// The record `id`, or `None` when it does not exist or is not visible.
@@ -135,7 +176,7 @@ pub fn create<E: Entity>(
     );
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(values.into_iter().map(|(_, v)| v)))
-        .map_err(conflict_on_duplicate)?;
+        .map_err(write_conflict)?;
     let id = conn.last_insert_rowid();
     get::<E>(conn, id, &Visibility::All)?
         .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
@@ -148,26 +189,33 @@ pub fn update<E: Entity>(
     patch: E::Patch,
     vis: &Visibility,
 ) -> Result<Option<E>, StoreError> {
-    Ok(update_with_previous::<E>(conn, id, patch, vis)?.map(|(_, updated)| updated))
+    Ok(update_with_previous::<E>(conn, id, patch, vis)?.map(|updated| updated.after))
 }
 
 /// [`update`], also returning the record as it was before (callers invalidating caches need the
-/// previous owner of a re-assigned record): `(before, after)`.
+/// previous owner of a re-assigned record) and the sessions the update made stale, ending those
+/// it changes the rights of (see [`Entity::stale_sessions`]). Run it in a transaction, so the
+/// record and its sessions change together.
 pub fn update_with_previous<E: Entity>(
     conn: &Connection,
     id: i64,
     patch: E::Patch,
     vis: &Visibility,
-) -> Result<Option<(E, E)>, StoreError> {
+) -> Result<Option<Updated<E>>, StoreError> {
     let Some(current) = get::<E>(conn, id, vis)? else {
         return Ok(None);
     };
+    let secret_changed = E::patch_changes_secret(&patch);
     let mut values = E::patch_values(conn, &current, patch, vis)?;
     if E::SPEC.has_updated_at {
         values.push(("updated_at", timestamps::now().into()));
     }
     if values.is_empty() {
-        return Ok(Some((current.clone(), current)));
+        return Ok(Some(Updated {
+            before: current.clone(),
+            after: current,
+            stale_sessions: Vec::new(),
+        }));
     }
     let assignments: Vec<String> = values.iter().map(|(c, _)| format!("{c} = ?")).collect();
     let sql = format!(
@@ -179,23 +227,59 @@ pub fn update_with_previous<E: Entity>(
     params.push(id.into());
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(params))
-        .map_err(conflict_on_duplicate)?;
-    Ok(get::<E>(conn, id, &Visibility::All)?.map(|updated| (current, updated)))
+        .map_err(write_conflict)?;
+    let Some(after) = get::<E>(conn, id, &Visibility::All)? else {
+        return Ok(None);
+    };
+    let stale_sessions = E::stale_sessions(conn, &current, Some(&after), secret_changed)?;
+    Ok(Some(Updated {
+        before: current,
+        after,
+        stale_sessions,
+    }))
 }
 
 /// Deletes a visible record; `false` when not visible. Dependent rows follow the schema's foreign
 /// keys (activities go with their contact or deal; contacts and deals lose a deleted company).
 pub fn delete<E: Entity>(conn: &Connection, id: i64, vis: &Visibility) -> Result<bool, StoreError> {
-    let Some(current) = get::<E>(conn, id, vis)? else {
-        return Ok(false);
-    };
-    E::check_delete(conn, &current)?;
-    let sql = format!("DELETE FROM {} WHERE id = ?", E::NAME);
-    Ok(conn.prepare_cached(&sql)?.execute([id])? > 0)
+    Ok(delete_returning::<E>(conn, id, vis)?.is_some())
 }
 
-/// Turns a UNIQUE violation into a `Conflict` naming the column; other errors pass through.
-fn conflict_on_duplicate(err: rusqlite::Error) -> StoreError {
+/// [`delete`], returning the deleted record and the sessions it ended; `None` when not visible.
+/// Run it in a transaction, so the checks and the delete see the same data.
+pub fn delete_returning<E: Entity>(
+    conn: &Connection,
+    id: i64,
+    vis: &Visibility,
+) -> Result<Option<Deleted<E>>, StoreError> {
+    let Some(current) = get::<E>(conn, id, vis)? else {
+        return Ok(None);
+    };
+    E::check_delete(conn, &current)?;
+    let stale_sessions = E::stale_sessions(conn, &current, None, false)?;
+    let sql = format!("DELETE FROM {} WHERE id = ?", E::NAME);
+    let deleted = conn
+        .prepare_cached(&sql)?
+        .execute([id])
+        .map_err(write_conflict)?;
+    Ok((deleted > 0).then_some(Deleted {
+        record: current,
+        stale_sessions,
+    }))
+}
+
+/// Turns a UNIQUE violation into a `Conflict` naming the column, and a FOREIGN KEY violation
+/// into a `Conflict` saying a related record changed meanwhile; other errors pass through.
+/// Writes run in IMMEDIATE transactions after checking their references, so the second can
+/// only happen when a caller skipped that; it is still the client's conflict, not a 500.
+pub(crate) fn write_conflict(err: rusqlite::Error) -> StoreError {
+    if is_foreign_key_violation(&err) {
+        return StoreError::Conflict(
+            "a record this one refers to, or one referring to it, changed meanwhile; \
+             read them again and retry"
+                .to_owned(),
+        );
+    }
     if is_unique_violation(&err) {
         let detail = match &err {
             rusqlite::Error::SqliteFailure(_, Some(msg)) => msg

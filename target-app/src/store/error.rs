@@ -55,3 +55,13 @@ pub(crate) fn is_unique_violation(err: &rusqlite::Error) -> bool {
                 || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
     )
 }
+
+/// True when `err` is SQLite refusing a write because of a FOREIGN KEY constraint: a referenced
+/// record is gone, or a deleted one is still referenced.
+pub(crate) fn is_foreign_key_violation(err: &rusqlite::Error) -> bool {
+    matches!(
+        err,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
+    )
+}

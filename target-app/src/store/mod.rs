@@ -39,7 +39,8 @@ pub use contacts::{Contact, ContactCreate, ContactPatch};
 pub use convert::{Conversion, ConvertLead, convert_lead};
 pub use deals::{Deal, DealCreate, DealPatch, Stage};
 pub use entity::{
-    Entity, TableSpec, Values, Visibility, all, create, delete, get, update, update_with_previous,
+    Deleted, Entity, TableSpec, Updated, Values, Visibility, all, create, delete, delete_returning,
+    get, update, update_with_previous,
 };
 pub use error::StoreError;
 pub use leads::{Lead, LeadCreate, LeadPatch, LeadSource, LeadStatus};
@@ -50,5 +51,8 @@ pub use list::{
 pub use parent::{Parent, activities_of};
 pub use pool::{Store, health};
 pub use schema::migrate;
-pub use sessions::{Session, create_session, delete_session, session, session_user};
+pub use sessions::{
+    Session, create_session, create_verified_session, delete_session, end_sessions, session,
+    session_hashes, session_user,
+};
 pub use users::{Role, User, UserCreate, UserPatch, user_by_email};

@@ -71,6 +71,29 @@ impl Store {
         }
     }
 
+    /// Runs `f` in an IMMEDIATE transaction on a pooled connection (in
+    /// `tokio::task::spawn_blocking`), committed when `f` succeeds and rolled back otherwise.
+    ///
+    /// Writes go through it so that what they check (a referenced record exists and is visible, a
+    /// user owns nothing before being deleted) still holds when they commit: IMMEDIATE takes the
+    /// write lock before the first read, so a concurrent delete comes wholly before or wholly after,
+    /// never between the check and the write.
+    pub fn transaction<T, F>(
+        &self,
+        f: F,
+    ) -> impl Future<Output = Result<T, StoreError>> + Send + 'static
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+    }
+
     /// Runs `f` on a pooled connection on the current thread (start-up work such as seeding, and
     /// code that is already off the async runtime).
     pub fn blocking<T>(

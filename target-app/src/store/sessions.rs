@@ -1,5 +1,9 @@
 //! Login sessions: the durable record behind the cache's session entries, so a token stays valid
 //! when the cache is cold or down. Only a hash of the token is stored.
+//!
+//! A session lasts until it expires, its user signs out, or a change to the user ends it (a new
+//! role or password, or the user deleted: see [`end_sessions`]); a session is only created if
+//! the user is still as the login verified it ([`create_verified_session`]).
 
 use rusqlite::{Connection, OptionalExtension};
 use time::OffsetDateTime;
@@ -32,8 +36,57 @@ pub fn create_session(
     Ok(())
 }
 
+/// Records a session for `user` until `expires_at`, only if the user still has the role and the
+/// password hash the login verified: a login that raced a change of either creates nothing
+/// (`false`), instead of a session the change should have ended.
+pub fn create_verified_session(
+    conn: &Connection,
+    token_hash: &str,
+    user: &User,
+    password_hash: &str,
+    expires_at: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let now = timestamps::now();
+    conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?")?
+        .execute([&now])?;
+    let created = conn
+        .prepare_cached(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+             SELECT ?, id, ?, ? FROM users WHERE id = ? AND role = ? AND password_hash = ?",
+        )?
+        .execute(rusqlite::params![
+            token_hash,
+            now,
+            timestamps::format_timestamp(expires_at),
+            user.id,
+            user.role.as_str(),
+            password_hash
+        ])?;
+    Ok(created > 0)
+}
+
+/// Ends every session of `user_id`, returning their token hashes so that their cached copies can
+/// be dropped too.
+pub fn end_sessions(conn: &Connection, user_id: i64) -> Result<Vec<String>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("DELETE FROM sessions WHERE user_id = ? RETURNING token_hash")?;
+    let hashes = stmt
+        .query_map([user_id], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(hashes)
+}
+
+/// The token hashes of every session of `user_id`.
+pub fn session_hashes(conn: &Connection, user_id: i64) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT token_hash FROM sessions WHERE user_id = ?")?;
+    let hashes = stmt
+        .query_map([user_id], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(hashes)
+}
+
 /// An unexpired session: whose it is and until when.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Session {
     pub user: User,
     #[serde(with = "time::serde::rfc3339")]

@@ -1,5 +1,6 @@
 //! Users: the people who log in and own records. Only admins create users or change roles; a rep
 //! sees and edits only their own user record. Password hashes never leave this module's queries.
+//! A new role or password, or deleting the user, ends the user's sessions.
 
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
@@ -8,7 +9,7 @@ use super::entity::{Entity, TableSpec, Values, Visibility};
 use super::list::{FilterSpec, FilterValue};
 use super::text_enum::text_enum;
 use super::validate::{self, NAME_MAX};
-use super::{StoreError, password};
+use super::{StoreError, password, sessions};
 
 text_enum! {
     /// What a user may see and change.
@@ -147,6 +148,31 @@ impl Entity for User {
             v.push(("password_hash", hashed(&x)?.into()));
         }
         Ok(v)
+    }
+
+    fn patch_changes_secret(patch: &UserPatch) -> bool {
+        patch.password.is_some()
+    }
+
+    /// A new role or password, or a delete, ends every session of the user: a session must not
+    /// keep rights the user lost, nor outlive the password it was opened with. Any other change
+    /// (name, email) keeps them, but their cached copies show the old values, so they are stale.
+    fn stale_sessions(
+        conn: &Connection,
+        before: &Self,
+        after: Option<&Self>,
+        secret_changed: bool,
+    ) -> Result<Vec<String>, StoreError> {
+        match after {
+            Some(after) if !secret_changed && after.role == before.role => {
+                if after == before {
+                    Ok(Vec::new())
+                } else {
+                    sessions::session_hashes(conn, before.id)
+                }
+            }
+            _ => sessions::end_sessions(conn, before.id),
+        }
     }
 
     fn check_delete(conn: &Connection, current: &Self) -> Result<(), StoreError> {

@@ -11,6 +11,7 @@ use saleshub::faults::FaultConfig;
 use saleshub::redis_server::RedisServer;
 use saleshub::seed::SeedConfig;
 use saleshub::server::{CacheChoice, SeedMode, Server, ServerConfig};
+use saleshub::throttle::ThrottleConfig;
 use serde_json::Value;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -21,6 +22,7 @@ pub struct Options {
     pub cache: CacheChoice,
     pub faults: FaultConfig,
     pub cache_config: CacheConfig,
+    pub login_throttle: ThrottleConfig,
 }
 
 impl Default for Options {
@@ -29,6 +31,7 @@ impl Default for Options {
             cache: CacheChoice::Redis,
             faults: FaultConfig::default(),
             cache_config: CacheConfig::default(),
+            login_throttle: ThrottleConfig::default(),
         }
     }
 }
@@ -103,6 +106,7 @@ impl TestApp {
             cache_config: options.cache_config,
             faults: options.faults,
             pool_size: 4,
+            login_throttle: options.login_throttle,
         };
         let server = Server::start(config).await.expect("SalesHub starts");
         let base = format!("http://{}", server.addr);
@@ -125,17 +129,26 @@ impl TestApp {
         let password = passwords()
             .remove(email)
             .unwrap_or_else(|| panic!("{email} is in fixtures/users.csv"));
-        let response = self
-            .call(
-                Method::POST,
-                "/api/auth/login",
-                None,
-                Some(serde_json::json!({"email": email, "password": password})),
-            )
-            .await;
+        self.login_as(email, &password).await
+    }
+
+    /// Signs in with these credentials, which must be right, and returns the bearer token.
+    pub async fn login_as(&self, email: &str, password: &str) -> String {
+        let response = self.try_login(email, password).await;
         assert_eq!(response.status(), 200, "login of {email}");
         let body: Value = response.json().await.expect("login answers JSON");
         body["token"].as_str().expect("a token").to_string()
+    }
+
+    /// `POST /api/auth/login` with these credentials, whatever the answer.
+    pub async fn try_login(&self, email: &str, password: &str) -> Response {
+        self.call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(serde_json::json!({"email": email, "password": password})),
+        )
+        .await
     }
 
     pub async fn call(

@@ -92,3 +92,38 @@ async fn a_conversion_that_fails_half_way_creates_nothing() {
         "the lead is unchanged"
     );
 }
+
+#[tokio::test]
+async fn the_default_deal_name_fits_however_long_the_company_name() {
+    let app = TestApp::start().await;
+    let token = app.login(REP1).await;
+    // The longest company names a lead accepts (200 characters), one of them multi-byte.
+    for company in ["C".repeat(200), "é".repeat(199) + "x"] {
+        let created = app
+            .call(
+                Method::POST,
+                "/api/leads",
+                Some(&token),
+                Some(json!({"first_name": "Long", "last_name": "Name", "company_name": company})),
+            )
+            .await;
+        assert_eq!(created.status(), 201);
+        let lead: Value = created.json().await.unwrap();
+        let path = format!("/api/leads/{}/convert", lead["id"]);
+        let converted = app
+            .call(
+                Method::POST,
+                &path,
+                Some(&token),
+                Some(json!({"create_company": true, "create_deal": true})),
+            )
+            .await;
+        let status = converted.status();
+        let result: Value = converted.json().await.unwrap();
+        assert_eq!(status, 201, "{result}");
+        let name = result["deal"]["name"].as_str().expect("a deal name");
+        assert_eq!(name.chars().count(), 200, "{name}");
+        assert!(name.ends_with(" deal"), "{name}");
+        assert!(company.starts_with(name.trim_end_matches(" deal").trim_end()));
+    }
+}

@@ -461,3 +461,121 @@ fn sessions_expire_and_delete() {
     delete_session(c, "hash1").expect("delete");
     assert!(session_user(c, "hash1", now).expect("q").is_none());
 }
+
+#[test]
+fn a_new_role_or_password_or_a_delete_ends_the_users_sessions_and_a_rename_keeps_them() {
+    let db = db();
+    let c = &db.conn;
+    let later = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let open = |hash: &str| create_session(c, hash, REP_A, later).expect("session");
+    let hashes = |list: &[&str]| list.iter().map(|h| h.to_string()).collect::<Vec<_>>();
+    open("s1");
+    open("s2");
+    let rename = UserPatch {
+        name: Some("Renamed".into()),
+        ..Default::default()
+    };
+    let updated = update_with_previous::<User>(c, REP_A, rename, &ALL)
+        .expect("rename")
+        .expect("found");
+    let mut stale = updated.stale_sessions.clone();
+    stale.sort();
+    assert_eq!(
+        stale,
+        hashes(&["s1", "s2"]),
+        "cached copies show the old name"
+    );
+    assert_eq!(session_hashes(c, REP_A).expect("q").len(), 2, "kept");
+
+    let demote = UserPatch {
+        role: Some(Role::Admin),
+        ..Default::default()
+    };
+    let updated = update_with_previous::<User>(c, REP_A, demote, &ALL)
+        .expect("role")
+        .expect("found");
+    assert_eq!(updated.stale_sessions.len(), 2);
+    assert!(session_hashes(c, REP_A).expect("q").is_empty(), "ended");
+
+    open("s3");
+    let same = UserPatch {
+        role: Some(Role::Admin),
+        ..Default::default()
+    };
+    let updated = update_with_previous::<User>(c, REP_A, same, &ALL)
+        .expect("same role")
+        .expect("found");
+    assert!(updated.stale_sessions.is_empty(), "nothing changed");
+    let password = UserPatch {
+        password: Some("a-new-password".into()),
+        ..Default::default()
+    };
+    let updated = update_with_previous::<User>(c, REP_A, password, &ALL)
+        .expect("password")
+        .expect("found");
+    assert_eq!(updated.stale_sessions, hashes(&["s3"]));
+    assert!(session_hashes(c, REP_A).expect("q").is_empty());
+
+    create_session(c, "s4", 3, later).expect("session");
+    let deleted = delete_returning::<User>(c, 3, &ALL)
+        .expect("delete")
+        .expect("found");
+    assert_eq!(deleted.stale_sessions, hashes(&["s4"]));
+}
+
+#[test]
+fn a_session_is_created_only_for_the_user_as_the_login_verified_it() {
+    let db = db();
+    let c = &db.conn;
+    let later = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let input = UserCreate {
+        email: "v@t.test".into(),
+        name: "V".into(),
+        role: Role::Rep,
+        password: "first-password".into(),
+    };
+    create::<User>(c, input, ADMIN, &ALL).expect("user");
+    let (user, phc) = user_by_email(c, "v@t.test").expect("q").expect("found");
+    assert!(create_verified_session(c, "v1", &user, &phc, later).expect("create"));
+    let password = UserPatch {
+        password: Some("second-password".into()),
+        ..Default::default()
+    };
+    update::<User>(c, user.id, password, &ALL).expect("update");
+    assert!(
+        !create_verified_session(c, "v2", &user, &phc, later).expect("create"),
+        "verified against the old password"
+    );
+    let (user, phc) = user_by_email(c, "v@t.test").expect("q").expect("found");
+    let promote = UserPatch {
+        role: Some(Role::Admin),
+        ..Default::default()
+    };
+    update::<User>(c, user.id, promote, &ALL).expect("update");
+    assert!(
+        !create_verified_session(c, "v3", &user, &phc, later).expect("create"),
+        "verified with the old role"
+    );
+    assert!(session_hashes(c, user.id).expect("q").is_empty());
+}
+
+#[test]
+fn a_write_refused_by_a_foreign_key_is_a_conflict() {
+    let db = db();
+    let c = &db.conn;
+    let co = create::<Company>(c, company("Co"), REP_A, &A).expect("company");
+    // What a concurrent delete between a write's checks and its insert would leave, were the
+    // write not in a transaction: a reference to a record that is gone.
+    assert!(delete::<Company>(c, co.id, &A).expect("delete"));
+    let err = c
+        .execute(
+            "INSERT INTO contacts (first_name, last_name, company_id, owner_id, created_at,
+                 updated_at) VALUES ('a', 'b', ?, ?, 'now', 'now')",
+            [co.id, REP_A],
+        )
+        .expect_err("a foreign key violation");
+    assert!(matches!(
+        super::super::entity::write_conflict(err),
+        StoreError::Conflict(_)
+    ));
+}
