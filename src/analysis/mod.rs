@@ -144,6 +144,8 @@ pub(crate) mod tests {
             findings: vec![],
             interval_log: None,
             segments: vec![],
+            planned_start: None,
+            actual_start: None,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `stampede merge <results.json|run dir>... -o DIR`: the results of the workers of one distributed
 //! run (`stampede run --segment i/N` on N machines), or of several runs of one scenario, merged
 //! exactly into one `DIR/results.json` (+ `DIR/latency.hlog` when every input has its log); see
-//! [`crate::results::merge`]. Prints the merged summary. Exit codes as for `run`, from the merged
+//! [`crate::results::merge`]. Prints the merged summary and how far apart the inputs' loads
+//! really began (warning at 100 ms or more). Exit codes as for `run`, from the merged
 //! outcome and its thresholds (0 passed, 1 a threshold failed, 3 invalid, 130 an input was
 //! interrupted); 2 when the inputs cannot be read or merged.
 
@@ -12,7 +13,7 @@ use clap::Args;
 
 use super::{Exit, quiet_broken_pipe};
 use crate::report::write_summary;
-use crate::results::merge::{MergeInput, merge};
+use crate::results::merge::{MergeInput, merge, start_spread};
 use crate::results::{HLOG_FILE, RESULTS_FILE, read_results, write_results_as_is};
 
 #[derive(Debug, Args)]
@@ -70,6 +71,14 @@ pub fn execute(
         Ok((result, path)) => {
             let status = crate::run::decide_exit(&result);
             let written = write_summary(out, &result).and_then(|()| {
+                if let Some(spread) = start_spread(&result.segments) {
+                    writeln!(
+                        out,
+                        "start: the {} inputs began {:.1} ms apart (latest actual start − earliest)",
+                        result.segments.len(),
+                        spread.as_secs_f64() * 1e3
+                    )?;
+                }
                 for warning in &result.outcome.warnings {
                     writeln!(err, "warning: {warning}")?;
                 }

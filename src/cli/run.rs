@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use clap::Args;
 
@@ -56,10 +56,21 @@ pub struct RunArgs {
     #[command(flatten)]
     pub gate_args: GateArgs,
     /// Run only worker I's slice of the load, of N workers running the same scenario (1 ≤ I ≤ N):
-    /// the rate, users or connections divided so the workers together send the whole load.
+    /// the rate, users or connections divided so the workers together send the whole load, and
+    /// sequential feeders dealt (worker I takes rows I, I+N, ...). `auto/N` takes I from
+    /// JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's 0-based pod index, plus one).
     /// Merge their results with `stampede merge`.
     #[arg(long, value_name = "I/N", value_parser = values::parse_segment)]
     pub segment: Option<Segment>,
+    /// Prepare everything (target check, setup journeys), then wait until this RFC 3339 time
+    /// (e.g. 2026-12-03T10:00:00Z) to begin the warm-up and the load, so that workers on several
+    /// machines start together. A time more than 2 s past is an error.
+    #[arg(long, value_name = "TIME", value_parser = values::parse_start_at)]
+    pub start_at: Option<SystemTime>,
+    /// Parse and validate the scenario, apply the overrides and the segment, print the plan and
+    /// exit 0: nothing is sent and nothing waits.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 impl RunArgs {
@@ -75,6 +86,8 @@ impl RunArgs {
             strict: self.strict,
             gate_overrides: self.gate_args.into_overrides(),
             segment: self.segment,
+            start_at: self.start_at,
+            dry_run: self.dry_run,
             ..RunSettings::new(self.scenario)
         }
     }
@@ -106,6 +119,9 @@ pub fn execute(
             }
         },
     };
+    if settings.dry_run {
+        return dry_run(plan, settings, out, err);
+    }
     // The gate settings the run will use (the scenario's, with the command line's overrides).
     let gate_settings = apply(plan.clone(), settings)
         .ok()
@@ -152,4 +168,73 @@ pub fn execute(
             quiet_broken_pipe(writeln!(err, "error: {e}{hint}"), status)
         }
     }
+}
+
+/// `--dry-run`: the plan this worker would run (overrides, segment and start applied and checked),
+/// described; nothing sent, nothing waited for. Exit 0, or 2 when the command line does not fit
+/// the scenario.
+fn dry_run(
+    plan: scenario::Plan,
+    settings: &RunSettings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Exit> {
+    let plan = match run::prepare_plan(plan, settings) {
+        Ok(plan) => plan,
+        Err(e) => return quiet_broken_pipe(writeln!(err, "error: {e}"), e.exit()),
+    };
+    let text = dry_run_text(&plan, settings);
+    quiet_broken_pipe(write!(out, "{text}"), Exit::Passed)
+}
+
+fn dry_run_text(plan: &scenario::Plan, settings: &RunSettings) -> String {
+    use crate::scenario::plan::{FeederOrder, TargetKind};
+    let mut lines = vec![super::validate::summary_line(&settings.scenario, plan)];
+    lines.push(match &plan.target.kind {
+        TargetKind::Url { base_url } => format!("target: {base_url}"),
+        TargetKind::Bundled(_) => "target: the bundled SalesHub (started by the run)".into(),
+    });
+    let profile = crate::results::load_profile::load_profile(plan);
+    lines.push(format!(
+        "load: {} (warm-up {})",
+        profile.summary,
+        humantime::format_duration(plan.load.warmup)
+    ));
+    if let Some(segment) = settings.segment {
+        lines.push(format!(
+            "segment: {segment} (the load above is this worker's share)"
+        ));
+    }
+    for feeder in plan.feeders.values() {
+        let order = match feeder.order {
+            FeederOrder::Sequential if settings.segment.is_some() => "sequential, this segment's",
+            FeederOrder::Sequential => "sequential",
+            FeederOrder::Random => "random",
+        };
+        lines.push(format!(
+            "feeder {}: {} rows ({order})",
+            feeder.name,
+            feeder.rows.len()
+        ));
+    }
+    lines.push(match settings.start_at {
+        Some(at) => {
+            let ahead = at
+                .duration_since(SystemTime::now())
+                .map_or(0.0, |d| d.as_secs_f64());
+            format!(
+                "start: at {} ({ahead:.1} s from now), once prepared",
+                crate::results::build::rfc3339(at)
+            )
+        }
+        None => "start: as soon as the target answers and the setup journeys ran".into(),
+    });
+    lines.push(match &settings.out {
+        Some(dir) => format!("results: {}", dir.display()),
+        None => "results: reports/<scenario>-<YYYYmmdd-HHMMSS>/".into(),
+    });
+    lines.push("dry run: nothing was sent".into());
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
 }

@@ -2,7 +2,10 @@
 //! significance level or a worker's segment on the command line, with messages that say what is
 //! expected.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::run::segment::Segment;
 
@@ -34,7 +37,22 @@ pub fn parse_scale(text: &str) -> Result<f64, String> {
     }
 }
 
-/// `I/N`: worker I of N.
+/// `I/N`: worker I of N; `auto/N`: I from `JOB_COMPLETION_INDEX` (a Kubernetes Indexed Job's
+/// 0-based pod index, plus one).
 pub fn parse_segment(text: &str) -> Result<Segment, String> {
-    Segment::parse(text).map_err(|e| e.to_string())
+    let job_index = std::env::var(crate::run::segment::JOB_INDEX_VAR).ok();
+    Segment::parse_with(text, job_index.as_deref()).map_err(|e| e.to_string())
+}
+
+/// An RFC 3339 time, e.g. `2026-12-03T10:00:00Z` or `2026-12-03T11:00:00.250+01:00` (whether it
+/// is already past is the run's to judge, when it starts).
+pub fn parse_start_at(text: &str) -> Result<SystemTime, String> {
+    OffsetDateTime::parse(text.trim(), &Rfc3339)
+        .map(SystemTime::from)
+        .map_err(|e| {
+            format!(
+                "'{text}' is not an RFC 3339 time ({e}): expected e.g. 2026-12-03T10:00:00Z \
+                 (`date -u -d '+60 seconds' +%Y-%m-%dT%H:%M:%SZ` prints one a minute ahead)"
+            )
+        })
 }

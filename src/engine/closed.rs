@@ -87,6 +87,13 @@ pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineErro
         hard: ctx.cancel.child_token(),
     });
 
+    // Ready: goose and the users start at the start gate. Each user's setup journeys run as it
+    // starts (they are per user), so they fall in the warm-up, as in any closed-model run.
+    if !ctx.start.wait(&ctx.cancel).await {
+        summary.cancelled = true;
+        return Ok(summary);
+    }
+
     // End of the measured phase: no new iterations, then a grace period, then drop what is left.
     let grace = ctx.plan.target.timeout.min(MAX_GRACE);
     let timer = {

@@ -2,8 +2,8 @@
 //! hands back. Request failures are not errors here: they are recorded as samples. An
 //! [`EngineError`] means the engine could not run at all.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
@@ -23,6 +23,51 @@ pub struct EngineContext {
     /// Open model: the fraction of an arrival this worker's schedule is shifted by (`--segment
     /// i/N`: (i − 1)/N, see `run::segment`); 0 for a whole run.
     pub arrival_phase: f64,
+    /// When the load begins: every engine prepares first (client, setup journeys), then waits
+    /// here before its warm-up.
+    pub start: StartGate,
+}
+
+/// The instant an engine's load begins (`--start-at`, or as soon as it is ready), and when it
+/// really began. Engines call [`StartGate::wait`] once their preparation is done and before the
+/// warm-up; the recorder's measured phase is set from the same planned instant (plus the warm-up),
+/// so workers that pass their gates together measure the same seconds.
+#[derive(Debug, Clone)]
+pub struct StartGate {
+    planned: Instant,
+    opened: Arc<OnceLock<SystemTime>>,
+}
+
+impl StartGate {
+    /// A gate opening at `planned` (at once when that is past).
+    pub fn at(planned: Instant) -> StartGate {
+        StartGate {
+            planned,
+            opened: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// When the load is planned to begin.
+    pub fn planned(&self) -> Instant {
+        self.planned
+    }
+
+    /// Waits until the planned instant (returns at once when it is past) and notes the
+    /// wall-clock time the load really began; `false` when `cancel` fired first.
+    pub async fn wait(&self, cancel: &CancellationToken) -> bool {
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => return false,
+            () = tokio::time::sleep_until(self.planned.into()) => {}
+        }
+        self.opened.get_or_init(SystemTime::now);
+        true
+    }
+
+    /// The wall-clock time the gate was first passed, when it was.
+    pub fn opened(&self) -> Option<SystemTime> {
+        self.opened.get().copied()
+    }
 }
 
 /// What an engine did, beside what it recorded.

@@ -17,6 +17,8 @@
 //! - Every scheduled start's lag (actual dispatch − intended start) goes to the recorder; the first
 //!   request of an iteration is timed from its intended start (`latency_us`) and from its actual
 //!   send (`send_latency_us`); later steps of the iteration from their send.
+//! - The setup journeys run first; then the engine waits at the context's start gate (`--start-at`)
+//!   and the schedule's offset 0 is the gate's planned instant.
 //! - Warm-up arrivals run at the profile's starting rate and are not recorded or counted.
 //! - At the end, iterations in flight are awaited (each is bounded by the request timeout) so every
 //!   request sent is recorded; on `cancel` they are dropped at once.
@@ -157,6 +159,8 @@ pub async fn run_open(ctx: &EngineContext) -> Result<EngineSummary, EngineError>
         });
     };
     let (runner, base, warnings) = prepare(ctx).await?;
+    // Ready: the load begins at the start gate (a Ctrl-C meanwhile stops the lanes at once).
+    ctx.start.wait(&ctx.cancel).await;
     let warmup = ctx.plan.load.warmup;
     // The measured phase starts when the recorder's clock says (its windows count from there);
     // arrivals the setup delayed past their intended time go out at once, their lag recorded.

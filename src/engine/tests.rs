@@ -8,7 +8,7 @@ mod models {
 
     use tokio_util::sync::CancellationToken;
 
-    use crate::engine::context::{EngineContext, EngineSummary};
+    use crate::engine::context::{EngineContext, EngineSummary, StartGate};
     use crate::engine::open::run_open;
     use crate::engine::test_server::{TestServer, plan, recorder, start};
     use crate::engine::throughput::run_throughput;
@@ -27,6 +27,7 @@ mod models {
             base_url: server.url(),
             cancel: CancellationToken::new(),
             arrival_phase: 0.0,
+            start: StartGate::at(Instant::now()),
         };
         if let Some(after) = cancel_after {
             let cancel = ctx.cancel.clone();

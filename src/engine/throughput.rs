@@ -36,6 +36,8 @@ pub async fn run_throughput(ctx: &EngineContext) -> Result<EngineSummary, Engine
     };
     let connections = (*connections).max(1) as u64;
     let (runner, base, warnings) = prepare(ctx).await?;
+    // Ready: the warm-up begins at the start gate.
+    ctx.start.wait(&ctx.cancel).await;
     // Measured from the recorder's start, so its windows and this engine agree on the timeline.
     let measure_from = ctx.recorder.started().max(Instant::now());
     let end = measure_from + *duration;

@@ -60,6 +60,15 @@ pub struct RunResult {
     /// (`stampede merge`), one entry per input, with the machine it ran on. Empty for a whole run.
     #[serde(default)]
     pub segments: Vec<SegmentInfo>,
+    /// `stampede run --start-at`: the RFC 3339 time the load (warm-up first) was planned to
+    /// begin. In a merged result, the workers' common planned start.
+    #[serde(default)]
+    pub planned_start: Option<String>,
+    /// RFC 3339 time (with its fraction of a second) the load really began, once the run was prepared
+    /// (target checked, setup journeys run) and, with `--start-at`, the start time reached. In a
+    /// merged result, the earliest worker's.
+    #[serde(default)]
+    pub actual_start: Option<String>,
 }
 
 /// One worker's part of a distributed run.
@@ -75,6 +84,13 @@ pub struct SegmentInfo {
     pub duration_secs: f64,
     pub status: OutcomeStatus,
     pub requests: u64,
+    /// `--start-at`: when its load was planned to begin (RFC 3339).
+    #[serde(default)]
+    pub planned_start: Option<String>,
+    /// When its load really began (RFC 3339, with its fraction of a second): the workers of one run are
+    /// compared on it.
+    #[serde(default)]
+    pub actual_start: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -183,6 +183,8 @@ pub fn build_result(inputs: ResultInputs<'_>) -> Result<RunResult, BuildError> {
         findings: Vec::new(),
         interval_log,
         segments: Vec::new(),
+        planned_start: None,
+        actual_start: None,
     };
     result.findings = crate::analysis::analyze(plan, &result);
     result.thresholds = evaluate(&plan.thresholds, &result);

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::context::{EngineContext, EngineError, EngineSummary};
+use crate::engine::context::{EngineContext, EngineError, EngineSummary, StartGate};
 use crate::metrics::{Recorded, Recorder, RecorderConfig};
 use crate::model::{ResourceSample, ServerCache};
 use crate::probe::{CacheScraper, ResourceSampler, ScrapeConfig};
@@ -28,6 +28,9 @@ pub struct MeasureSpec<'a> {
     pub arrival_phase: f64,
     /// Live progress on stderr; `None` shows none (trials print a line each instead).
     pub progress: Option<ProgressMode>,
+    /// `--start-at`: the engine prepares, then waits until this time to begin the warm-up;
+    /// `None` begins as soon as it is ready.
+    pub start_at: Option<SystemTime>,
 }
 
 /// What one measured phase recorded.
@@ -38,6 +41,12 @@ pub struct Measured {
     pub engine: EngineSummary,
     /// Wall-clock start of the measured phase (after the warm-up).
     pub started_at: SystemTime,
+    /// When the load (warm-up first) was planned to begin: `--start-at`, else when this phase
+    /// was set up.
+    pub planned_start: SystemTime,
+    /// When the engine, prepared, really began the load; `None` when it never did (Ctrl-C
+    /// before the start).
+    pub actual_start: Option<SystemTime>,
     pub ended_at: SystemTime,
     /// Measured length: the planned duration, or up to Ctrl-C.
     pub duration: Duration,
@@ -54,8 +63,13 @@ pub async fn measure(
     let plan = spec.plan;
     let warmup = plan.load.warmup;
     let planned = plan.load.duration();
-    let measure_start = Instant::now() + warmup;
-    let started_at = SystemTime::now() + warmup;
+    // The measured phase starts a warm-up after the planned start: the recorder's windows, the
+    // samplers and the engines all count from there, and workers given one `--start-at` measure
+    // the same seconds.
+    let (gate_at, planned_start) = planned_start(spec.start_at);
+    let gate = StartGate::at(gate_at);
+    let measure_start = gate_at + warmup;
+    let started_at = planned_start + warmup;
     let recorder = Recorder::new(RecorderConfig::for_plan(
         plan,
         measure_start,
@@ -86,6 +100,7 @@ pub async fn measure(
         recorder: recorder.clone(),
         cancel: cancel.clone(),
         arrival_phase: spec.arrival_phase,
+        start: gate.clone(),
     };
     let engine = crate::engine::drive(&ctx).await;
     let ended = Instant::now();
@@ -110,8 +125,24 @@ pub async fn measure(
         resources,
         engine: engine?,
         started_at,
+        planned_start,
+        actual_start: gate.opened(),
         ended_at,
         duration,
         server_cache,
     })
+}
+
+/// The planned start as a monotonic instant (for the timers) and a wall-clock time (for the
+/// results): `start_at` when given (an instant in the past when it is past), else now.
+fn planned_start(start_at: Option<SystemTime>) -> (Instant, SystemTime) {
+    let (now, wall) = (Instant::now(), SystemTime::now());
+    let Some(at) = start_at else {
+        return (now, wall);
+    };
+    let instant = match at.duration_since(wall) {
+        Ok(ahead) => now + ahead,
+        Err(past) => now.checked_sub(past.duration()).unwrap_or(now),
+    };
+    (instant, at)
 }

@@ -14,6 +14,7 @@ pub mod overrides;
 pub mod reach;
 pub mod segment;
 pub mod signal;
+pub mod start;
 pub mod target;
 pub mod trials;
 
@@ -64,6 +65,10 @@ pub struct RunSettings {
     pub gate_overrides: overrides::GateOverrides,
     /// `--segment i/N`: send only this worker's slice of the load.
     pub segment: Option<segment::Segment>,
+    /// `--start-at`: prepare, then begin the load at this time (see [`start`]).
+    pub start_at: Option<std::time::SystemTime>,
+    /// `--dry-run`: prepare the plan and describe it; send nothing.
+    pub dry_run: bool,
     /// The `stampede` binary that serves the bundled SalesHub (normally this process's own).
     pub exe: PathBuf,
 }
@@ -83,6 +88,8 @@ impl RunSettings {
             strict: false,
             gate_overrides: overrides::GateOverrides::default(),
             segment: None,
+            start_at: None,
+            dry_run: false,
             exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("stampede")),
         }
     }
@@ -126,6 +133,29 @@ pub struct Finished {
     pub results_path: PathBuf,
 }
 
+/// The plan this worker will run: the command line's overrides and `--segment` applied, and
+/// `--start-at` checked (not past beyond the grace; not with a regression scenario's trials).
+pub fn prepare_plan(plan: Plan, settings: &RunSettings) -> Result<Plan, RunError> {
+    let mut plan = overrides::apply(plan, settings)?;
+    if let Some(segment) = settings.segment {
+        segment
+            .apply(&mut plan)
+            .map_err(|e| RunError::Usage(e.to_string()))?;
+    }
+    if let Some(at) = settings.start_at {
+        if plan.regression.is_some() {
+            return Err(RunError::Usage(
+                "--start-at starts one measured phase; a regression scenario runs repeated \
+                 trials: run it without --start-at"
+                    .into(),
+            ));
+        }
+        start::check_start(at, std::time::SystemTime::now())
+            .map_err(|e| RunError::Usage(e.to_string()))?;
+    }
+    Ok(plan)
+}
+
 /// Runs a validated plan. `cancel` is the Ctrl-C token ([`signal::install`]); `err` gets notes
 /// and the progress of the bundled target's start.
 pub async fn run_plan(
@@ -135,13 +165,7 @@ pub async fn run_plan(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Finished, RunError> {
-    let mut plan = overrides::apply(plan, settings)?;
-    if let Some(segment) = settings.segment {
-        segment
-            .apply(&mut plan)
-            .map_err(|e| RunError::Usage(e.to_string()))?;
-    }
-    let plan = Arc::new(plan);
+    let plan = Arc::new(prepare_plan(plan, settings)?);
     let target = target::prepare(&plan, settings, &cancel, err).await?;
     let dir = create_run_dir(
         settings.out.as_deref(),
@@ -162,11 +186,20 @@ pub async fn run_plan(
             hlog_path: Some(dir.join(crate::results::HLOG_FILE)),
             arrival_phase: settings.segment.map_or(0.0, |s| s.phase()),
             progress: Some(ProgressMode::detect(settings.quiet)),
+            start_at: settings.start_at,
         },
         &cancel,
     )
     .await?;
+    let (planned_start, actual_start) = (measured.planned_start, measured.actual_start);
     let mut result = single_result(&plan, measured, target.info.clone(), cancel.is_cancelled())?;
+    result.actual_start = actual_start.map(crate::results::build::rfc3339);
+    if let Some(planned) = settings.start_at.map(|_| planned_start) {
+        result.planned_start = Some(crate::results::build::rfc3339(planned));
+        if let Some(warning) = actual_start.and_then(|a| start::late_warning(planned, a)) {
+            result.outcome.warnings.push(warning);
+        }
+    }
     if let Some(segment) = settings.segment {
         result.segments = vec![segment.info(&result)];
     }

@@ -9,10 +9,15 @@
 //! - closed model: the users of every stage are split so the workers' counts add up to the
 //!   scenario's exactly (10 users over 3 workers: 3, 3, 4).
 //! - throughput model: the connections are split the same way.
+//! - sequential feeders: worker i keeps rows i, i+N, i+2N, ... (1-based) of each, so no two
+//!   workers send the same row; random feeders are left whole (each worker draws from all rows).
+//!
+//! `--segment auto/N` takes i from the orchestrator: `JOB_COMPLETION_INDEX`, the 0-based index
+//! Kubernetes gives each pod of an Indexed Job (i = index + 1).
 
 use crate::model::{RunResult, SegmentInfo};
 use crate::scenario::Plan;
-use crate::scenario::plan::LoadModel;
+use crate::scenario::plan::{FeederOrder, LoadModel};
 
 /// Worker `index` (1-based) of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +26,9 @@ pub struct Segment {
     pub count: u32,
 }
 
+/// The environment variable Kubernetes sets in each pod of an Indexed Job: its 0-based index.
+pub const JOB_INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
+
 /// Why a `--segment` cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SegmentError {
@@ -28,6 +36,19 @@ pub enum SegmentError {
         "--segment '{0}': expected i/N with 1 ≤ i ≤ N, e.g. 2/3 for the second of three workers"
     )]
     Syntax(String),
+    #[error(
+        "--segment auto/{count}: {JOB_INDEX_VAR} is not set; auto takes the worker's index from \
+         it, as a Kubernetes Indexed Job sets it (0 to {max}); elsewhere give the index: \
+         --segment 1/{count}",
+        max = count.saturating_sub(1)
+    )]
+    NoJobIndex { count: u32 },
+    #[error(
+        "--segment auto/{count}: {JOB_INDEX_VAR}='{value}' is not an index from 0 to {max} (the \
+         Job's completions must equal N)",
+        max = count.saturating_sub(1)
+    )]
+    BadJobIndex { count: u32, value: String },
     #[error(
         "--segment {segment}: this worker would get no {what} ({total} in the scenario for {count} \
          workers); use at most {total} segments"
@@ -43,10 +64,32 @@ pub enum SegmentError {
 impl Segment {
     /// Parses `i/N` (1 ≤ i ≤ N).
     pub fn parse(text: &str) -> Result<Segment, SegmentError> {
+        Segment::parse_with(text, None)
+    }
+
+    /// Parses `i/N`, or `auto/N` with i taken from `job_index` (the value of
+    /// [`JOB_INDEX_VAR`], 0-based, when it is set).
+    pub fn parse_with(text: &str, job_index: Option<&str>) -> Result<Segment, SegmentError> {
         let bad = || SegmentError::Syntax(text.to_string());
         let (i, n) = text.trim().split_once('/').ok_or_else(bad)?;
-        let index: u32 = i.trim().parse().map_err(|_| bad())?;
         let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 {
+            return Err(bad());
+        }
+        let index: u32 = if i.trim() == "auto" {
+            let value = job_index.ok_or(SegmentError::NoJobIndex { count })?;
+            let bad_index = || SegmentError::BadJobIndex {
+                count,
+                value: value.to_string(),
+            };
+            let zero_based: u32 = value.trim().parse().map_err(|_| bad_index())?;
+            if zero_based >= count {
+                return Err(bad_index());
+            }
+            zero_based + 1
+        } else {
+            i.trim().parse().map_err(|_| bad())?
+        };
         if index == 0 || count == 0 || index > count {
             return Err(bad());
         }
@@ -118,7 +161,27 @@ impl Segment {
                 }
             }
         }
+        for feeder in plan.feeders.values_mut() {
+            if feeder.order != FeederOrder::Sequential {
+                continue;
+            }
+            let total = feeder.rows.len() as u32;
+            feeder.rows = self.rows(std::mem::take(&mut feeder.rows));
+            if feeder.rows.is_empty() {
+                return Err(empty("rows of a sequential feeder", total));
+            }
+        }
         Ok(())
+    }
+
+    /// This worker's rows of a sequential feeder: rows i, i+N, i+2N, ... (1-based).
+    pub fn rows<T>(&self, rows: Vec<T>) -> Vec<T> {
+        let (i, n) = (self.index as usize - 1, self.count as usize);
+        rows.into_iter()
+            .enumerate()
+            .filter(|(k, _)| k % n == i)
+            .map(|(_, row)| row)
+            .collect()
     }
 }
 
@@ -133,6 +196,8 @@ impl Segment {
             duration_secs: result.duration_secs,
             status: result.outcome.status,
             requests: result.totals.requests,
+            planned_start: result.planned_start.clone(),
+            actual_start: result.actual_start.clone(),
         }
     }
 }
@@ -156,6 +221,38 @@ mod tests {
         for bad in ["0/3", "4/3", "1/0", "1", "a/b", "1/2/3", "-1/2"] {
             assert!(Segment::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn auto_takes_the_index_from_the_job() {
+        let auto = |index: Option<&str>| Segment::parse_with("auto/3", index);
+        assert_eq!(auto(Some("0")), Ok(Segment { index: 1, count: 3 }));
+        assert_eq!(auto(Some("2")), Ok(Segment { index: 3, count: 3 }));
+        let unset = auto(None).unwrap_err().to_string();
+        assert!(unset.contains("JOB_COMPLETION_INDEX is not set"), "{unset}");
+        for bad in ["3", "-1", "x", ""] {
+            let e = auto(Some(bad)).unwrap_err().to_string();
+            assert!(e.contains("not an index from 0 to 2"), "{bad}: {e}");
+        }
+        // An explicit index ignores the variable.
+        assert_eq!(
+            Segment::parse_with("2/3", Some("0")),
+            Ok(Segment { index: 2, count: 3 })
+        );
+        assert!(Segment::parse_with("auto/0", Some("0")).is_err());
+    }
+
+    #[test]
+    fn sequential_feeder_rows_are_dealt_without_overlap() {
+        let rows: Vec<u32> = (0..10).collect();
+        let mut all = Vec::new();
+        for index in 1..=3 {
+            let mine = Segment { index, count: 3 }.rows(rows.clone());
+            assert!(mine.iter().all(|r| r % 3 == index - 1), "{mine:?}");
+            all.extend(mine);
+        }
+        all.sort_unstable();
+        assert_eq!(all, rows);
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub async fn run_trial(
     cancel: &CancellationToken,
 ) -> Result<Measured, EngineError> {
     let spec = MeasureSpec {
+        start_at: None,
         plan,
         base_url,
         target_pid,

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -35,6 +36,8 @@ pub struct ServerState {
     pub stalled: AtomicBool,
     /// While set, `/metrics` (the cache scraper's endpoint) is held too: a target stalled whole.
     pub metrics_stalled: AtomicBool,
+    /// The `row` query parameter of every `GET /feed`, in arrival order.
+    pub fed: Mutex<Vec<String>>,
 }
 
 /// A test HTTP server on 127.0.0.1 port 0, running on its own thread and runtime (so it keeps
@@ -49,7 +52,8 @@ impl TestServer {
     /// Routes: `GET /` "ok"; `GET /delay` sleeps `delay_us`; `POST /login` → `{"token": "t-123"}`;
     /// `GET /me` 200 `{"user": "alice"}` only with `Authorization: Bearer t-123`, else 401;
     /// `GET /items/{id}` → `{"id": id}` with `X-Cache: HIT` for even ids, `MISS` for odd ones;
-    /// `GET /status/{code}` answers that code; `GET /stall` waits while `stalled` is set.
+    /// `GET /status/{code}` answers that code; `GET /stall` waits while `stalled` is set;
+    /// `GET /feed?row=R` notes R in `fed`.
     pub fn start() -> TestServer {
         let state = Arc::new(ServerState::default());
         let app = router(state.clone());
@@ -87,6 +91,15 @@ impl TestServer {
     pub fn requests(&self) -> u64 {
         self.state.requests.load(Ordering::SeqCst)
     }
+
+    /// The `row` of every `GET /feed` so far.
+    pub fn fed(&self) -> Vec<String> {
+        self.state
+            .fed
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
 }
 
 fn router(state: Arc<ServerState>) -> Router {
@@ -101,6 +114,7 @@ fn router(state: Arc<ServerState>) -> Router {
         .route("/items/{id}", get(item))
         .route("/status/{code}", get(status))
         .route("/stall", get(stall))
+        .route("/feed", get(feed))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count))
         .with_state(state)
 }
@@ -154,6 +168,19 @@ async fn item(axum::extract::Path(id): axum::extract::Path<u64>) -> impl IntoRes
 
 async fn status(axum::extract::Path(code): axum::extract::Path<u16>) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+async fn feed(
+    State(state): State<Arc<ServerState>>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> &'static str {
+    let row = query.get("row").cloned().unwrap_or_default();
+    state
+        .fed
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(row);
+    "ok"
 }
 
 async fn stall(State(state): State<Arc<ServerState>>) -> &'static str {

@@ -9,6 +9,9 @@
 //!   Their counts are added; their percentiles come from the inputs' `latency.hlog` lines added up
 //!   (exact, and a merged `latency.hlog` is written) when every input has its log, else they are
 //!   the highest of the inputs' (an upper bound, said in the warnings).
+//! - Start: each input's planned (`--start-at`) and actual start are kept in `segments`; the
+//!   merged result holds the common planned start and the earliest actual one, and warns when
+//!   the workers started [`SPREAD_WARNING`] or more apart ([`start_spread`]).
 //! - Kept as they were: each input's machine, start and outcome in `segments`; the first input's
 //!   environment, target and scenario (all inputs must be the same scenario file).
 //! - The outcome is the worst of all (invalid, then interrupted, then completed), with every
@@ -43,6 +46,10 @@ use timeline::{resources, server_cache, windows};
 mod endpoints;
 mod outcome;
 mod timeline;
+
+/// Workers that started this far apart or more get a warning (the same limit as `run --start-at`
+/// uses for a late worker).
+pub const SPREAD_WARNING: Duration = Duration::from_millis(100);
 
 /// One results file to merge, with the interval log beside it when there is one.
 #[derive(Debug, Clone)]
@@ -230,6 +237,7 @@ pub fn merge(inputs: &[MergeInput]) -> Result<Merged, MergeError> {
     result.findings = Vec::new();
     result.interval_log = all_logs.then(|| super::HLOG_FILE.to_string());
     result.segments = inputs.iter().flat_map(segment_infos).collect();
+    starts_together(&mut result);
     result.thresholds = thresholds(&result);
     Ok(Merged { result, hlog })
 }
@@ -307,6 +315,57 @@ fn segments_complete(inputs: &[MergeInput], warnings: &mut Vec<String>) -> Resul
         ));
     }
     Ok(())
+}
+
+/// How far apart the inputs' loads really began (latest actual start − earliest), when at least
+/// two of them recorded one.
+pub fn start_spread(segments: &[SegmentInfo]) -> Option<Duration> {
+    let starts: Vec<OffsetDateTime> = segments
+        .iter()
+        .filter_map(|s| s.actual_start.as_deref().and_then(parse_time))
+        .collect();
+    let (first, last) = (starts.iter().min()?, starts.iter().max()?);
+    (starts.len() >= 2).then(|| (*last - *first).try_into().unwrap_or_default())
+}
+
+/// The merged result's planned start (the workers' common one) and actual start (the earliest),
+/// with a warning when the workers started [`SPREAD_WARNING`] or more apart or were given
+/// different start times.
+fn starts_together(result: &mut RunResult) {
+    let planned: Vec<&str> = result
+        .segments
+        .iter()
+        .filter_map(|s| s.planned_start.as_deref())
+        .collect();
+    result.planned_start = planned.first().map(|p| p.to_string());
+    if planned
+        .windows(2)
+        .any(|w| parse_time(w[0]) != parse_time(w[1]))
+    {
+        result.planned_start = None;
+        result.outcome.warnings.push(format!(
+            "the inputs were given different --start-at times ({}): they are not the workers of \
+             one synchronized run",
+            planned.join(", ")
+        ));
+    }
+    result.actual_start = result
+        .segments
+        .iter()
+        .filter_map(|s| s.actual_start.as_deref().and_then(parse_time))
+        .min()
+        .map(rfc3339);
+    if let Some(spread) = start_spread(&result.segments)
+        && spread >= SPREAD_WARNING
+    {
+        result.outcome.warnings.push(format!(
+            "the workers started {:.0} ms apart (more than {} ms): for that long the load was \
+             not the scenario's (are the machines' clocks synchronized? was a worker still \
+             preparing at the start time?)",
+            spread.as_secs_f64() * 1e3,
+            SPREAD_WARNING.as_millis()
+        ));
+    }
 }
 
 fn label(input: &MergeInput) -> String {

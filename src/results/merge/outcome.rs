@@ -116,6 +116,8 @@ pub(super) fn segment_infos(input: &MergeInput) -> Vec<SegmentInfo> {
         duration_secs: input.result.duration_secs,
         status: input.result.outcome.status,
         requests: input.result.totals.requests,
+        planned_start: input.result.planned_start.clone(),
+        actual_start: input.result.actual_start.clone(),
     }]
 }
 
