@@ -235,7 +235,7 @@ fn closed_model_job_splits_seven_users() {
     );
     let (parts, start) = run_job(&ws, &file);
     let users: Vec<f64> = parts.iter().map(|p| p.load.stages[0].start).collect();
-    assert_eq!(users, [2.0, 2.0, 3.0]);
+    assert_eq!(users, [3.0, 2.0, 2.0]);
     let merged = check_job(&ws, &server, &parts, &start);
     assert_eq!(merged.load.stages[0].start, 7.0);
     assert!(merged.totals.requests > 0);

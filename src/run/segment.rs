@@ -7,7 +7,7 @@
 //!   i sends arrivals i−1, i−1+N, i−1+2N, ... of the whole schedule: merged, the arrivals are the
 //!   scenario's, evenly spread (not N bursts at the same instants). The in-flight cap is split too.
 //! - closed model: the users of every stage are split so the workers' counts add up to the
-//!   scenario's exactly (10 users over 3 workers: 3, 3, 4).
+//!   scenario's exactly, the first workers taking one more (7 users over 3 workers: 3, 2, 2).
 //! - throughput model: the connections are split the same way.
 //! - sequential feeders: worker i keeps rows i, i+N, i+2N, ... (1-based) of each, so no two
 //!   workers send the same row; random feeders are left whole (each worker draws from all rows).
@@ -99,12 +99,8 @@ impl Segment {
     /// This worker's share of `total` whole units (users, connections): the shares of all
     /// workers add up to `total` exactly, and differ by at most one.
     pub fn share(&self, total: u32) -> u32 {
-        let (i, n, t) = (
-            u64::from(self.index),
-            u64::from(self.count),
-            u64::from(total),
-        );
-        ((t * i) / n - (t * (i - 1)) / n) as u32
+        // The first `total % count` workers take one more, so the shares differ by at most one.
+        total / self.count + u32::from(self.index <= total % self.count)
     }
 
     /// Open model: how far (in arrivals of this worker's schedule) its arrivals are shifted.
