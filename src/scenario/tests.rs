@@ -741,3 +741,21 @@ fn throughput_and_closed_shorthands() {
     let text = format!("{head}{JOURNEY}");
     assert_one(&text, pos(&text, "0\n"), "load.users", "must be at least 1");
 }
+
+#[test]
+fn an_absurd_rate_is_refused_with_the_limit() {
+    let text = "name = \"x\"\n[target]\nurl = \"http://127.0.0.1:1\"\n[load]\nmodel = \"open\"\n\
+                rate = \"999999999999999999999999/s\"\nduration = \"1s\"\n[[journeys]]\nname = \"j\"\n\
+                [[journeys.steps]]\npath = \"/\"\n";
+    let err =
+        crate::scenario::load_bytes(text.as_bytes(), std::path::Path::new("x.toml"), &|_| None)
+            .expect_err("refused");
+    let shown = format!("{err}");
+    assert!(shown.contains("x.toml:6"), "{shown}");
+    assert!(shown.contains("10000000/s"), "{shown}");
+    let ok = text.replace("999999999999999999999999/s", "10000000/s");
+    assert!(
+        crate::scenario::load_bytes(ok.as_bytes(), std::path::Path::new("x.toml"), &|_| None)
+            .is_ok()
+    );
+}

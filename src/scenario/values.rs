@@ -95,10 +95,20 @@ pub(crate) fn parse_rate(s: &str) -> Result<RateValue, String> {
     if s.trim_start().starts_with('-') {
         return Err(format!("'{s}' is negative: a rate cannot be negative"));
     }
-    units::parse_rate(s)
-        .map(RateValue)
-        .map_err(|e| e.to_string())
+    let rate = units::parse_rate(s).map_err(|e| e.to_string())?;
+    if rate > MAX_RATE {
+        return Err(format!(
+            "'{s}' is above {MAX_RATE:.0}/s, more than one generator can send; split a larger load \
+             over several workers with `stampede run --segment I/N`"
+        ));
+    }
+    Ok(RateValue(rate))
 }
+
+/// The highest arrival rate a scenario may ask of one generator, per second: far above what one
+/// machine sends (about 100k/s on 2 cores), low enough that a typo cannot make a run open
+/// connections without end.
+pub(crate) const MAX_RATE: f64 = 10_000_000.0;
 
 impl<'de> de::Deserialize<'de> for PercentValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
