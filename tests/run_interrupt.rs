@@ -48,7 +48,10 @@ fn a_second_ctrl_c_exits_at_once_without_results() {
     let ws = Workspace::new();
     let file = ws.write(
         "stalled.toml",
-        &closed_scenario(&server.base_url, 2, "60s", "path = \"/stall\""),
+        &format!(
+            "{}[cache]\nmetrics_path = \"/metrics\"\n",
+            closed_scenario(&server.base_url, 2, "60s", "path = \"/stall\"")
+        ),
     );
     let mut child = ws
         .command(&file, &[])

@@ -759,3 +759,24 @@ fn an_absurd_rate_is_refused_with_the_limit() {
             .is_ok()
     );
 }
+
+#[test]
+fn only_the_bundled_target_is_scraped_unless_the_scenario_names_a_metrics_path() {
+    let with_target = |target: &str, cache: &str| {
+        let text = format!(
+            "name = \"x\"\n[target]\n{target}\n[load]\nmodel = \"open\"\nrate = \"1/s\"\n\
+             duration = \"1s\"\n{cache}[[journeys]]\nname = \"j\"\n[[journeys.steps]]\npath = \"/\"\n"
+        );
+        crate::scenario::load_bytes(text.as_bytes(), std::path::Path::new("x.toml"), &|_| None)
+            .expect("valid")
+            .cache
+            .metrics_path
+    };
+    let url = "url = \"http://127.0.0.1:1\"";
+    assert_eq!(with_target(url, ""), None);
+    assert_eq!(
+        with_target(url, "[cache]\nmetrics_path = \"/stats\"\n").as_deref(),
+        Some("/stats")
+    );
+    assert_eq!(with_target("bundled = {}", "").as_deref(), Some("/metrics"));
+}

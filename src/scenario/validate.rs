@@ -14,7 +14,7 @@ use super::error::{Diagnostics, did_you_mean, key_segment};
 use super::feeder::read_feeder;
 use super::journeys::validate_journeys;
 use super::load_model::load;
-use super::plan::{CacheSpec, Feeder, FeederOrder, Plan, ScenarioKind};
+use super::plan::{CacheSpec, Feeder, FeederOrder, Plan, ScenarioKind, TargetKind};
 use super::raw::{RawCache, RawOrder, RawScenario, SpannedMap};
 use super::regression::regression;
 use super::target::target;
@@ -162,7 +162,17 @@ pub(crate) fn validate(raw: RawScenario, ctx: &mut Ctx, file: &Path, bytes: &[u8
     let target = target(ctx, &raw.target, &variables);
     let load = load(ctx, &raw.load);
     let feeders = feeders(ctx, &raw);
-    let cache = cache(ctx, &raw.cache);
+    let mut cache = cache(ctx, &raw.cache);
+    // The target's `/metrics` is read by default only from the bundled SalesHub, which has one;
+    // another service is scraped only when the scenario names its metrics path.
+    if raw.cache.metrics_path.is_none()
+        && !matches!(
+            target.as_ref().map(|t| &t.kind),
+            Some(TargetKind::Bundled(_))
+        )
+    {
+        cache.metrics_path = None;
+    }
     let journeys = validate_journeys(ctx, raw.journeys.as_ref(), &variables, &feeders);
     let regression = raw
         .regression
