@@ -9,6 +9,7 @@ mod cache;
 mod crud;
 mod fuzz;
 mod leads;
+mod limits;
 mod list_keys;
 mod ops;
 mod races;
