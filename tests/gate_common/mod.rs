@@ -106,6 +106,8 @@ trials = {trials}
 min_requests_p99 = 1000
 metrics = ["p50", "p95", "throughput", "error_rate"]
 {regression}
+[cache]
+metrics_path = "/metrics"
 [feeders.users]
 file = "{users}"
 [[journeys]]
