@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The README's test command: installs what the tests need (redis-server, chromium) when it is missing,
-# then checks formatting and lints and runs the whole test suite against real components.
+# The README's test command: installs what the tests need (redis-server, chromium, prometheus) when
+# it is missing, then checks formatting and lints and runs the whole test suite against real components.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "ci/test.sh: installing ${need[*]} from the Debian packages"
   if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi

@@ -4,13 +4,14 @@
 //! records into the [`metrics`] recorders while the [`probe`]s sample resources and the target's
 //! cache counters; [`results`] assembles a [`model::RunResult`] (with the [`analysis`] findings);
 //! [`report`] renders it and [`compare`] judges it against another; [`run`] orchestrates a command's
-//! stages, [`ui`] shows progress, [`demo`] is the guided tour and [`cli`] the command line.
+//! stages, [`ui`] shows progress, [`live`] serves the
+//! live dashboard and feeds the metric outputs, [`demo`] is the guided tour and [`cli`] the command line.
 //!
 //! Each stage imports only the stages listed before it here (a test, `tests/layering.rs`, reads
 //! every `crate::` path outside test code and fails on any edge against this order). A lower stage
 //! that needs something from a higher one gets it passed in, or the thing moves down.
 //!
-//! stage order: units, exit, model, scenario, metrics, engine, probe, analysis, results, report, compare, ui, run, demo, cli
+//! stage order: units, exit, model, scenario, metrics, engine, probe, analysis, results, report, compare, ui, live, run, demo, cli
 
 pub mod units;
 
@@ -35,6 +36,8 @@ pub mod report;
 pub mod compare;
 
 pub mod ui;
+
+pub mod live;
 
 pub mod run;
 

@@ -59,6 +59,9 @@ pub struct CompareArgs {
     /// No progress lines.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Live: --dashboard, --dashboard-linger, --output.
+    #[command(flatten)]
+    pub watch: super::watch_args::WatchArgs,
 }
 
 /// What `compare` needs, free of clap.
@@ -76,6 +79,8 @@ pub struct CompareSettings {
     pub gate_overrides: GateOverrides,
     pub duration: Option<Duration>,
     pub quiet: bool,
+    /// Live: the dashboard and metric outputs.
+    pub watch: crate::run::watching::WatchSettings,
 }
 
 impl CompareArgs {
@@ -92,6 +97,7 @@ impl CompareArgs {
             gate_overrides: self.gate_args.into_overrides(),
             duration: self.duration,
             quiet: self.quiet,
+            watch: self.watch.into_settings(),
         }
     }
 }
@@ -226,6 +232,7 @@ fn live(args: &CompareSettings, out: &mut dyn Write, err: &mut dyn Write) -> any
         &spec,
         &targets,
         args.out.as_deref(),
+        &args.watch,
         &cancel,
         &mut *progress,
     ))?;

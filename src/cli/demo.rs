@@ -38,6 +38,8 @@ pub struct DemoArgs {
     /// No live progress (the summaries and the comparison are still printed).
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub watch: super::watch_args::WatchArgs,
 }
 
 /// The scenario as given, or, for the default one run outside the repository, the copy in the
@@ -64,6 +66,7 @@ impl DemoArgs {
                 .unwrap_or_else(|| default_dir("demo", std::time::SystemTime::now())),
             seed_config: self.seed_config,
             quiet: self.quiet,
+            watch: self.watch.into_settings(),
             exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("stampede")),
         }
     }

@@ -15,6 +15,7 @@ pub mod report;
 pub mod run;
 pub mod validate;
 pub mod values;
+pub mod watch_args;
 
 use std::io::{self, Write};
 

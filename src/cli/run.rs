@@ -71,6 +71,8 @@ pub struct RunArgs {
     /// exit 0: nothing is sent and nothing waits.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub watch: super::watch_args::WatchArgs,
 }
 
 impl RunArgs {
@@ -88,6 +90,7 @@ impl RunArgs {
             segment: self.segment,
             start_at: self.start_at,
             dry_run: self.dry_run,
+            watch: self.watch.into_settings(),
             ..RunSettings::new(self.scenario)
         }
     }

@@ -31,6 +31,9 @@ pub struct DemoOptions {
     pub seed_config: Option<PathBuf>,
     /// No live progress.
     pub quiet: bool,
+    /// `--dashboard`, `--dashboard-linger`, `--output`: each of the two runs is watched in turn
+    /// (on one dashboard: the demo starts it once).
+    pub watch: run::watching::WatchSettings,
     /// The `stampede` binary that serves the bundled SalesHub.
     pub exe: PathBuf,
 }
@@ -97,11 +100,25 @@ pub async fn run_demo(
         .filter(|t| t.metric == Metric::CacheHitRate)
         .map(|t| t.expression.as_str())
         .collect();
+    let watch = match run::watching::share_dashboard(&options.watch, &plan.redact(&plan.name)).await
+    {
+        Ok(watch) => watch,
+        Err(e) => return Err(DemoError::Run(e)),
+    };
     let run_options = |side: &str| RunSettings {
         out: Some(options.out.join(side)),
         duration: Some(options.duration),
         quiet: options.quiet,
         exe: options.exe.clone(),
+        // The final page lingers after the second run only.
+        watch: run::watching::WatchSettings {
+            linger: if side == "cache-off" {
+                watch.linger
+            } else {
+                Duration::ZERO
+            },
+            ..watch.clone()
+        },
         ..RunSettings::new(options.scenario.clone())
     };
     let secs = options.duration.as_secs_f64();

@@ -266,6 +266,37 @@ impl Recorder {
         }
         self.shared.finished.store(true, Ordering::Relaxed);
         let endpoints = std::mem::take(&mut state.endpoints);
+        let windows = std::mem::take(&mut state.closed);
+        let lag = state.lag.take();
+        self.recorded(&state, endpoints, windows, lag, end, dropped)
+    }
+
+    /// The figures so far, for live outputs: every endpoint's whole-run record as handed over
+    /// until now, and the windows closed from index `first_window` on (a live reader keeps the
+    /// earlier ones it already has). Leaves the recording untouched; `elapsed` is now.
+    pub fn snapshot(&self, first_window: usize) -> Recorded {
+        let dropped = self.shared.dropped.load(Ordering::Relaxed);
+        let end = self.shared.started.elapsed();
+        let state = self.shared.lock();
+        let endpoints = state.endpoints.clone();
+        let windows = state
+            .closed
+            .get(first_window..)
+            .unwrap_or_default()
+            .to_vec();
+        let lag = state.lag.clone();
+        self.recorded(&state, endpoints, windows, lag, end, dropped)
+    }
+
+    fn recorded(
+        &self,
+        state: &Aggregator,
+        endpoints: Vec<EndpointRecord>,
+        windows: Vec<crate::model::Window>,
+        schedule_lag: Option<hdrhistogram::Histogram<u64>>,
+        end: Duration,
+        dropped: u64,
+    ) -> Recorded {
         let methods: Vec<&str> = endpoints
             .iter()
             .filter_map(|e| e.method.as_deref())
@@ -281,12 +312,12 @@ impl Recorder {
         Recorded {
             endpoints,
             total,
-            windows: std::mem::take(&mut state.closed),
+            windows,
             elapsed: end,
             open_model: self.shared.open_model,
             scheduled: self.shared.scheduled.load(Ordering::Relaxed),
             dropped,
-            schedule_lag: state.lag.take(),
+            schedule_lag,
             hlog_path: self.shared.hlog_path.clone(),
             hlog_error: state.hlog_error.clone(),
             late_samples: state.late_samples,

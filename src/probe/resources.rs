@@ -2,7 +2,7 @@
 //! sampled once a second on a thread of its own (sysinfo reads `/proc`, which blocks). The
 //! generator's CPU is what tells a saturated generator apart from a slow target.
 
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,7 @@ pub const SAMPLE_EVERY: Duration = Duration::from_secs(1);
 pub struct ResourceSampler {
     stop: mpsc::Sender<()>,
     thread: Option<JoinHandle<Vec<ResourceSample>>>,
+    latest: Arc<Mutex<Option<ResourceSample>>>,
 }
 
 impl ResourceSampler {
@@ -33,11 +34,22 @@ impl ResourceSampler {
         every: Duration,
     ) -> ResourceSampler {
         let (stop, stopped) = mpsc::channel();
+        let latest = Arc::new(Mutex::new(None));
+        let shared = Arc::clone(&latest);
         let thread = std::thread::Builder::new()
             .name("stampede-resources".into())
-            .spawn(move || sample_until_stopped(started, target_pid, every, &stopped))
+            .spawn(move || sample_until_stopped(started, target_pid, every, &stopped, &shared))
             .ok();
-        ResourceSampler { stop, thread }
+        ResourceSampler {
+            stop,
+            thread,
+            latest,
+        }
+    }
+
+    /// Where the newest sample is published as it is taken, for live outputs.
+    pub fn latest(&self) -> Arc<Mutex<Option<ResourceSample>>> {
+        Arc::clone(&self.latest)
     }
 
     /// Stops and returns the samples taken (none when the system cannot be read).
@@ -55,6 +67,7 @@ fn sample_until_stopped(
     target_pid: Option<u32>,
     every: Duration,
     stopped: &mpsc::Receiver<()>,
+    latest: &Mutex<Option<ResourceSample>>,
 ) -> Vec<ResourceSample> {
     let Ok(mut system) = System::new() else {
         return Vec::new();
@@ -82,13 +95,15 @@ fn sample_until_stopped(
         } else {
             -(started - now).as_secs_f64()
         };
-        samples.push(ResourceSample {
+        let sample = ResourceSample {
             offset_secs,
             generator_cpu_percent: f64::from(generator.cpu_usage()),
             generator_rss_bytes: generator.memory(),
             target_cpu_percent: target.map(|p| f64::from(p.cpu_usage())),
             target_rss_bytes: target.map(|p| p.memory()),
-        });
+        };
+        *latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(sample.clone());
+        samples.push(sample);
     }
     samples
 }

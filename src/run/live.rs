@@ -50,6 +50,7 @@ pub async fn run_live(
     spec: &RegressionSpec,
     targets: &LiveTargets,
     out: Option<&std::path::Path>,
+    watch: &crate::run::watching::WatchSettings,
     cancel: &CancellationToken,
     err: &mut dyn Write,
 ) -> Result<LiveSession, RunError> {
@@ -66,6 +67,8 @@ pub async fn run_live(
         SystemTime::now(),
     )
     .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
+    let live = crate::run::watching::start(plan, watch, &dir, None, err).await?;
+    let live = live.as_ref();
     let trial = trial_plan(plan, spec);
     let environment = detect_environment();
     let _ = writeln!(
@@ -86,7 +89,18 @@ pub async fn run_live(
             if cancel.is_cancelled() {
                 break 'session;
             }
-            let run = run_trial(&trial, url, None, cancel).await?;
+            let phase = live.map(|l| {
+                let mut l = l.clone();
+                l.phase = format!(
+                    "trial {} of {} · side {}",
+                    i + 1,
+                    spec.trials,
+                    side.to_uppercase()
+                );
+                l.labels.side = side.to_string();
+                l
+            });
+            let run = run_trial(&trial, url, None, phase.as_ref(), cancel).await?;
             let line = summarize_trial(i, Some(side), &run, environment.cores);
             let _ = writeln!(err, "{}", plan.redact(&trial_line(&line, spec.trials)));
             runs.push(run);
@@ -121,6 +135,7 @@ pub async fn run_live(
     }
     let b = results.pop().ok_or(RunError::InterruptedEarly)?;
     let a = results.pop().ok_or(RunError::InterruptedEarly)?;
+    crate::run::watching::end(live, &b, None, watch, cancel, err).await;
     Ok(LiveSession { dir, a, b })
 }
 

@@ -1,7 +1,8 @@
 //! One measured phase, the same for a single run and for each trial of a regression run: start the
 //! recorder and its per-second ticker, the resource sampler, the cache scraper (first read when
 //! the measured phase starts, so its counts cover the same requests as the `X-Cache` headers) and,
-//! when asked, the live progress; drive the engine; stop them all and hand back what they recorded.
+//! when asked, the live progress and the live feed (dashboard, metric outputs); drive the engine;
+//! stop them all and hand back what they recorded.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::context::{EngineContext, EngineError, EngineSummary, StartGate};
+use crate::live::{FeedInputs, LiveFeed, LiveSpec};
 use crate::metrics::{Recorded, Recorder, RecorderConfig};
 use crate::model::{ResourceSample, ServerCache};
 use crate::probe::{CacheScraper, ResourceSampler, ScrapeConfig};
@@ -31,6 +33,8 @@ pub struct MeasureSpec<'a> {
     /// `--start-at`: the engine prepares, then waits until this time to begin the warm-up;
     /// `None` begins as soon as it is ready.
     pub start_at: Option<SystemTime>,
+    /// The dashboard and metric outputs to feed once a second; `None` feeds none.
+    pub live: Option<&'a LiveSpec>,
 }
 
 /// What one measured phase recorded.
@@ -86,6 +90,19 @@ pub async fn measure(
                 })
             },
         );
+    let mut live_warnings = Vec::new();
+    let feed = spec.live.and_then(|live| {
+        let inputs = FeedInputs {
+            plan: plan.clone(),
+            recorder: recorder.clone(),
+            resources: sampler.latest(),
+            base_url: spec.base_url.to_string(),
+            started_at,
+            planned,
+            phase: live.phase.clone(),
+        };
+        LiveFeed::start(live, inputs, &mut live_warnings)
+    });
     let progress = spec.progress.map(|mode| {
         ProgressDisplay::start(
             recorder.clone(),
@@ -120,10 +137,15 @@ pub async fn measure(
     let duration = ended.saturating_duration_since(measure_start).min(planned);
     let recorded = recorder.finish_at(duration);
     ticker.abort();
+    if let Some(feed) = feed {
+        live_warnings.extend(feed.finish(&recorded, &resources).await);
+    }
+    let mut engine = engine?;
+    engine.warnings.extend(live_warnings);
     Ok(Measured {
         recorded,
         resources,
-        engine: engine?,
+        engine,
         started_at,
         planned_start,
         actual_start: gate.opened(),

@@ -17,6 +17,7 @@ pub mod signal;
 pub mod start;
 pub mod target;
 pub mod trials;
+pub mod watching;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -69,6 +70,8 @@ pub struct RunSettings {
     pub start_at: Option<std::time::SystemTime>,
     /// `--dry-run`: prepare the plan and describe it; send nothing.
     pub dry_run: bool,
+    /// `--dashboard`, `--dashboard-linger`, `--output`.
+    pub watch: watching::WatchSettings,
     /// The `stampede` binary that serves the bundled SalesHub (normally this process's own).
     pub exe: PathBuf,
 }
@@ -90,6 +93,7 @@ impl RunSettings {
             segment: None,
             start_at: None,
             dry_run: false,
+            watch: watching::WatchSettings::default(),
             exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("stampede")),
         }
     }
@@ -131,6 +135,8 @@ impl RunError {
 pub struct Finished {
     pub result: RunResult,
     pub results_path: PathBuf,
+    /// The HTML report, when it could be written.
+    pub report_html: Option<PathBuf>,
 }
 
 /// The plan this worker will run: the command line's overrides and `--segment` applied, and
@@ -174,9 +180,22 @@ pub async fn run_plan(
         SystemTime::now(),
     )
     .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
+    let segment = settings.segment.map(|s| s.to_string());
+    let live = watching::start(&plan, &settings.watch, &dir, segment, err).await?;
     if let Some(spec) = &plan.regression {
-        let result = trials::run_trials(&plan, spec, &target, &cancel, err).await?;
-        return finish(result, &dir, &plan, target.bundled, out, err).await;
+        let result = trials::run_trials(&plan, spec, &target, live.as_ref(), &cancel, err).await?;
+        let finished = finish(result, &dir, &plan, target.bundled, out, err).await?;
+        let report = finished.report_html.clone();
+        watching::end(
+            live.as_ref(),
+            &finished.result,
+            report.as_deref(),
+            &settings.watch,
+            &cancel,
+            err,
+        )
+        .await;
+        return Ok(finished);
     }
     let measured = measure(
         MeasureSpec {
@@ -187,6 +206,7 @@ pub async fn run_plan(
             arrival_phase: settings.segment.map_or(0.0, |s| s.phase()),
             progress: Some(ProgressMode::detect(settings.quiet)),
             start_at: settings.start_at,
+            live: live.as_ref(),
         },
         &cancel,
     )
@@ -203,7 +223,18 @@ pub async fn run_plan(
     if let Some(segment) = settings.segment {
         result.segments = vec![segment.info(&result)];
     }
-    finish(result, &dir, &plan, target.bundled, out, err).await
+    let finished = finish(result, &dir, &plan, target.bundled, out, err).await?;
+    let report = finished.report_html.clone();
+    watching::end(
+        live.as_ref(),
+        &finished.result,
+        report.as_deref(),
+        &settings.watch,
+        &cancel,
+        err,
+    )
+    .await;
+    Ok(finished)
 }
 
 /// The RunResult of one measured phase, with the run's warnings.
@@ -279,23 +310,27 @@ async fn finish(
     }
     let _ = writeln!(out, "results: {}", results_path.display());
     // The reports are extras: failing to render one is said, and results.json stays.
-    match crate::report::write_run_reports(dir, &result, None) {
+    let report_html = match crate::report::write_run_reports(dir, &result, None) {
         Ok(reports) => {
             let _ = writeln!(out, "report: {}", reports.html.display());
+            Some(reports.html)
         }
         Err(e) => {
             let _ = writeln!(
                 err,
                 "warning: {e}; results.json is kept: render it again with `stampede report`"
             );
+            None
         }
-    }
+    };
+    let _ = out.flush();
     if let Some(target) = bundled {
         target.stop(Duration::from_secs(5)).await;
     }
     Ok(Finished {
         result,
         results_path,
+        report_html,
     })
 }
 

@@ -40,9 +40,11 @@ pub async fn run_trial(
     plan: &Arc<Plan>,
     base_url: &str,
     target_pid: Option<u32>,
+    live: Option<&crate::live::LiveSpec>,
     cancel: &CancellationToken,
 ) -> Result<Measured, EngineError> {
     let spec = MeasureSpec {
+        live,
         start_at: None,
         plan,
         base_url,
@@ -302,6 +304,7 @@ pub async fn run_trials(
     plan: &Plan,
     spec: &RegressionSpec,
     target: &ReadyTarget,
+    live: Option<&crate::live::LiveSpec>,
     cancel: &CancellationToken,
     err: &mut dyn Write,
 ) -> Result<RunResult, super::RunError> {
@@ -320,7 +323,11 @@ pub async fn run_trials(
         if cancel.is_cancelled() {
             break;
         }
-        let run = run_trial(&trial, &target.base_url, target.pid, cancel).await?;
+        let phase = live.map(|l| crate::live::LiveSpec {
+            phase: format!("trial {} of {}", i + 1, spec.trials),
+            ..l.clone()
+        });
+        let run = run_trial(&trial, &target.base_url, target.pid, phase.as_ref(), cancel).await?;
         let line = summarize_trial(i, None, &run, environment.cores);
         let _ = writeln!(err, "{}", plan.redact(&trial_line(&line, spec.trials)));
         runs.push(run);

@@ -10,6 +10,7 @@ mod feeder;
 pub mod gate;
 mod journeys;
 mod load_model;
+pub mod output;
 mod parse;
 pub mod plan;
 mod raw;

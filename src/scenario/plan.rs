@@ -34,6 +34,8 @@ pub struct Plan {
     pub secrets: Vec<String>,
     /// `[regression]`: run as repeated trials for the regression gate; `None` for a single run.
     pub regression: Option<super::regression::RegressionSpec>,
+    /// Live metrics outputs (`output = [...]`, plus the command line's `--output`).
+    pub outputs: Vec<super::output::OutputTarget>,
 }
 
 impl Plan {

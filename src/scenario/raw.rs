@@ -40,6 +40,9 @@ pub struct RawScenario {
     pub endpoint_thresholds: BTreeMap<String, S<Vec<S<String>>>>,
     pub journeys: Option<S<Vec<S<RawJourney>>>>,
     pub regression: Option<S<RawRegression>>,
+    /// `output = ["prometheus=URL", "otlp=URL"]`: live metrics outputs (see `super::output`).
+    #[serde(default)]
+    pub output: Vec<S<String>>,
 }
 
 /// `[regression]`: repeated trials and the gate's settings (validated in `super::regression`).

@@ -213,6 +213,14 @@ pub(crate) fn validate(raw: RawScenario, ctx: &mut Ctx, file: &Path, bytes: &[u8
         }
     }
 
+    let mut outputs = Vec::new();
+    for (i, o) in raw.output.iter().enumerate() {
+        match o.get_ref().parse::<super::output::OutputTarget>() {
+            Ok(o) => outputs.push(o),
+            Err(e) => ctx.err(o.span(), &format!("output[{i}]"), e),
+        }
+    }
+
     if !ctx.d.is_empty() {
         return None;
     }
@@ -234,6 +242,7 @@ pub(crate) fn validate(raw: RawScenario, ctx: &mut Ctx, file: &Path, bytes: &[u8
         thresholds,
         secrets,
         regression,
+        outputs,
     })
 }
 

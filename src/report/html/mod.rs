@@ -71,6 +71,20 @@ pub fn render_html_with_verdict(
     page::document(&title, &body, result)
 }
 
+/// The body of the live dashboard's page for the run so far (`live::dashboard`): the report's own
+/// key figures, thresholds, charts and tables, drawn from a result built from the recorder's
+/// windows up to now. The dashboard adds its status line and the page around it.
+pub fn live_body(result: &RunResult) -> String {
+    let mut body = String::new();
+    body.push_str(&cards::key_figures(result, None));
+    body.push_str(&checks::thresholds(result));
+    body.push_str(&charts_section(result, None));
+    body.push_str(&tables::endpoints(result, None));
+    body.push_str(&tables::errors(result));
+    body.push_str(&tables::status_codes(result));
+    body
+}
+
 /// The six charts, each in a figure with a caption saying how to read it.
 fn charts_section(result: &RunResult, baseline: Option<&RunResult>) -> String {
     use charts::*;

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use super::escape;
 use crate::model::RunResult;
 
-/// The page's style sheet, inlined.
-const STYLE: &str = include_str!("page.css");
+/// The page's style sheet, inlined (the live dashboard inlines it too).
+pub const STYLE: &str = include_str!("page.css");
 /// The page's script: sortable tables, and a record of each chart's drawn size and of any
 /// script error in the DOM (`data-width`/`data-height` on each chart, `data-js-errors` on the
 /// root) so a headless browser test can check them. The page reads fully without it.
