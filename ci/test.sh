@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's test command: installs what the tests need (redis-server, chromium, prometheus) when
-# it is missing, then checks formatting and lints and runs the whole test suite against real components.
+# The README's test command: installs what the tests need (Debian packages, and httpbin in a
+# virtual environment) when it is missing, then checks formatting and lints and runs the whole test
+# suite against real components.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,21 @@ if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# httpbin under gunicorn (the HTTP conformance tests start it on 127.0.0.1): a virtual environment
+# in target/httpbin-venv, from the pinned ci/httpbin-requirements.txt. The tests look there, or
+# in $STAMPEDE_HTTPBIN_VENV.
+venv="${STAMPEDE_HTTPBIN_VENV:-target/httpbin-venv}"
+if [ ! -x "$venv/bin/gunicorn" ] || ! "$venv/bin/python" -c 'import httpbin' >/dev/null 2>&1; then
+  echo "ci/test.sh: installing httpbin and gunicorn into $venv"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install -q -r ci/httpbin-requirements.txt
 fi
 
 echo "ci/test.sh: cargo fmt --check"

@@ -70,6 +70,7 @@ pub(crate) mod tests {
             rps: 0.0,
             bytes_received: 0,
             bytes_sent: 0,
+            redirects: 0,
             status_counts: Default::default(),
             errors: vec![],
             latency: empty.clone(),

@@ -55,6 +55,7 @@ mod tests {
             rps: 0.0,
             bytes_received: 0,
             bytes_sent: 0,
+            redirects: 0,
             status_counts: Default::default(),
             errors: Vec::new(),
             latency: summarize(&h),

@@ -58,7 +58,7 @@ pub struct ClientError {
 }
 
 impl ClientError {
-    fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         ClientError {
             kind,
             message: message.into(),

@@ -6,6 +6,12 @@
 //! Variable scopes, first match wins: what this user extracted, the current feeder rows
 //! (`${feeder.column}`), then the base (`[variables]`, rendered once per run, plus, in the open and
 //! throughput models, what the setup journeys extracted).
+//!
+//! Cookies: each user has a jar ([`Jar`]). In the closed model a virtual user keeps its jar
+//! across its iterations, as a browser session does; in the open and throughput models each
+//! journey iteration is a new visitor and starts from a fresh jar. Either way a jar starts with
+//! the cookies the setup journeys received (run once per user in the closed model, once per run
+//! in the others), so a session signed in at start is used by every iteration.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -19,6 +25,7 @@ use serde_json::Value;
 
 use super::client::{BaseUrl, Conn, HttpClient};
 use super::context::EngineError;
+use super::cookies::Jar;
 use super::step::{CacheReader, PreparedStep, SampleSink};
 use crate::scenario::Plan;
 use crate::scenario::plan::{FeederOrder, LoadModel, ThinkTime};
@@ -57,6 +64,8 @@ pub struct UserState {
     rng: StdRng,
     /// The user's own connection: every request of the user goes on it.
     conn: Conn,
+    /// The user's cookies.
+    jar: Jar,
 }
 
 impl UserState {
@@ -72,6 +81,11 @@ impl UserState {
         self.index = index;
         self.scope.vars.clear();
         self.scope.rows.iter_mut().for_each(|r| *r = None);
+    }
+
+    /// The user's cookies.
+    pub fn jar(&self) -> &Jar {
+        &self.jar
     }
 
     /// The value of a variable this user sees (extracted, feeder or base).
@@ -140,6 +154,10 @@ pub struct JourneyRunner {
     setup: Vec<usize>,
     think: ThinkMode,
     open_model: bool,
+    /// Each iteration starts from a fresh jar (open and throughput models).
+    jar_per_iteration: bool,
+    /// The cookies every jar starts with (the setup journeys', in the open and throughput models).
+    seed_jar: Jar,
 }
 
 impl JourneyRunner {
@@ -220,8 +238,15 @@ impl JourneyRunner {
             setup,
             think,
             open_model,
+            jar_per_iteration: !matches!(plan.load.model, LoadModel::Closed { .. }),
+            seed_jar: Jar::new(),
             plan,
         })
+    }
+
+    /// Makes `jar` (a setup user's) the cookies every user's jar starts with.
+    pub fn seed_cookies(&mut self, jar: Jar) {
+        self.seed_jar = jar;
     }
 
     /// Overrides when think time applies (the default follows the plan's load model).
@@ -260,6 +285,7 @@ impl JourneyRunner {
             },
             rng: StdRng::from_rng(&mut rand::rng()),
             conn: Conn::new(),
+            jar: self.seed_jar.clone(),
         }
     }
 
@@ -286,7 +312,7 @@ impl JourneyRunner {
     ) -> IterationReport {
         let mut total = IterationReport::default();
         for &j in &self.setup {
-            let r = self.run_iteration(user, j, None, rec).await;
+            let r = self.iterate(user, j, None, rec).await;
             total.requests += r.requests;
             total.failures += r.failures;
         }
@@ -296,6 +322,19 @@ impl JourneyRunner {
     /// Runs journey `journey` once for `user`, recording one sample per request into `rec`. With
     /// `intended` (open model), the first request's latency is measured from that instant.
     pub async fn run_iteration<S: SampleSink + ?Sized>(
+        &self,
+        user: &mut UserState,
+        journey: usize,
+        intended: Option<Instant>,
+        rec: &mut S,
+    ) -> IterationReport {
+        if self.jar_per_iteration {
+            user.jar.reset_to(&self.seed_jar);
+        }
+        self.iterate(user, journey, intended, rec).await
+    }
+
+    async fn iterate<S: SampleSink + ?Sized>(
         &self,
         user: &mut UserState,
         journey: usize,
@@ -323,6 +362,7 @@ impl JourneyRunner {
                 .execute(
                     &self.client,
                     &mut user.conn,
+                    &mut user.jar,
                     &self.base,
                     &self.host,
                     &self.cache,

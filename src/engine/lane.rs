@@ -37,7 +37,8 @@ impl SampleSink for LaneSink<'_> {
 
 /// What the open and throughput models do before any load: build the runner, run the setup
 /// journeys once (recorded: they are real requests), and return the variables every arrival or
-/// worker starts from, plus a warning when the setup failed.
+/// worker starts from (and make the cookies they received every jar's start), plus a warning
+/// when the setup failed.
 pub(crate) async fn prepare(
     ctx: &super::context::EngineContext,
 ) -> Result<
@@ -49,7 +50,7 @@ pub(crate) async fn prepare(
     super::context::EngineError,
 > {
     let client = super::client::HttpClient::new(ctx.plan.target.timeout, &ctx.plan.target.tls)?;
-    let runner = super::journey::JourneyRunner::new(ctx.plan.clone(), client, &ctx.base_url)?;
+    let mut runner = super::journey::JourneyRunner::new(ctx.plan.clone(), client, &ctx.base_url)?;
     let mut warnings = Vec::new();
     let mut setup_user = runner.user(0);
     let mut rec = ctx.recorder.local();
@@ -65,6 +66,7 @@ pub(crate) async fn prepare(
         ));
     }
     let base = setup_user.variables();
+    runner.seed_cookies(setup_user.jar().clone());
     Ok((std::sync::Arc::new(runner), base, warnings))
 }
 

@@ -196,6 +196,7 @@ impl Aggregator {
             }
             ep.bytes_in += entry.bytes_in;
             ep.bytes_out += entry.bytes_out;
+            ep.redirects += u64::from(entry.redirects);
         }
         let (window, late) = self.window_mut(batch.window, load);
         let mut failures = 0;

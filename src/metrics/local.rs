@@ -20,7 +20,7 @@ pub(crate) const NO_SEND: u64 = u64::MAX;
 /// `error` value meaning "success".
 pub(crate) const NO_ERROR: u8 = u8::MAX;
 
-/// A sample as buffered: plain numbers only, 40 bytes.
+/// A sample as buffered: plain numbers only, 48 bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
     pub latency_us: u64,
@@ -28,6 +28,8 @@ pub(crate) struct Entry {
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub endpoint: u32,
+    /// Redirects followed (at most [`crate::scenario::plan`]'s limit, so a `u16` holds them).
+    pub redirects: u16,
     /// 0 when no response arrived.
     pub status: u16,
     pub cache: CacheOutcome,
@@ -107,6 +109,7 @@ impl LocalRecorder {
             bytes_in: sample.bytes_in,
             bytes_out: sample.bytes_out,
             endpoint,
+            redirects: u16::try_from(sample.redirects).unwrap_or(u16::MAX),
             status: sample.status.unwrap_or(0),
             cache: sample.cache,
             error,

@@ -30,6 +30,8 @@ pub struct EndpointRecord {
     pub cache: CacheCounts,
     pub bytes_in: u64,
     pub bytes_out: u64,
+    /// Redirects followed, over all requests.
+    pub redirects: u64,
 }
 
 impl EndpointRecord {
@@ -46,6 +48,7 @@ impl EndpointRecord {
             cache: CacheCounts::default(),
             bytes_in: 0,
             bytes_out: 0,
+            redirects: 0,
         }
     }
 
@@ -74,6 +77,7 @@ impl EndpointRecord {
         self.cache.other += other.cache.other;
         self.bytes_in += other.bytes_in;
         self.bytes_out += other.bytes_out;
+        self.redirects += other.redirects;
     }
 }
 

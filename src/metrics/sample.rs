@@ -35,4 +35,6 @@ pub struct Sample {
     pub cache: CacheOutcome,
     pub bytes_in: u64,
     pub bytes_out: u64,
+    /// Redirects followed before the final response (the latency and bytes cover them all).
+    pub redirects: u32,
 }

@@ -31,6 +31,7 @@ fn ok(endpoint: usize, latency_us: u64) -> Sample {
         cache: CacheOutcome::Hit,
         bytes_in: 100,
         bytes_out: 10,
+        redirects: 0,
     }
 }
 

@@ -192,6 +192,10 @@ pub struct EndpointStats {
     pub rps: f64,
     pub bytes_received: u64,
     pub bytes_sent: u64,
+    /// Redirects followed, over all requests (each request's latency covers its whole chain);
+    /// left out when none were.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub redirects: u64,
     /// Responses by status code ("200": 1234).
     pub status_counts: BTreeMap<String, u64>,
     /// Failures by kind, with a sample message each.
@@ -455,4 +459,9 @@ pub struct LoadStep {
     pub dropped: u64,
     /// The limits the step broke, in words; empty when it met them all.
     pub failed: Vec<String>,
+}
+
+/// For `skip_serializing_if`: a counter that stayed at zero is left out of `results.json`.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

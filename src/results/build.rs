@@ -229,6 +229,7 @@ fn endpoint_stats(
         },
         bytes_received: record.bytes_in,
         bytes_sent: record.bytes_out,
+        redirects: record.redirects,
         status_counts: record
             .status_counts
             .iter()

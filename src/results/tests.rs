@@ -77,6 +77,7 @@ pub(crate) fn recording(plan: &Plan, hlog: Option<&Path>) -> Recorded {
                 },
                 bytes_in: 50,
                 bytes_out: 5,
+                redirects: u32::from(i == 0),
             });
         }
     }

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use toml::Spanned;
 
+use super::body::{basic_auth, body_file, form, multipart};
 use super::error::did_you_mean;
 use super::plan::{Body, Check, Feeder, Journey, Step, ThinkTime};
 use super::raw::{RawCheck, RawJourney, RawStep};
@@ -278,32 +279,25 @@ fn step(
         }
     }
 
-    let body = match (&s.json, &s.body) {
-        (Some(_), Some(text)) => {
+    let body = step_body(ctx, s, key, scope);
+    let basic_auth = s.basic_auth.as_ref().and_then(|a| {
+        let akey = format!("{key}.basic_auth");
+        if let Some((name, _)) = s
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+        {
             ctx.err(
-                text.span(),
-                &format!("{key}.body"),
-                "give either `json` or `body`, not both",
+                a.span(),
+                &akey,
+                format!("give either `basic_auth` or an `{name}` header, not both"),
             );
-            None
+            return None;
         }
-        (Some(json), None) => json_template(
-            ctx,
-            json.get_ref(),
-            json.span(),
-            &format!("{key}.json"),
-            scope,
-        )
-        .map(Body::Json),
-        (None, Some(text)) => {
-            let bkey = format!("{key}.body");
-            ctx.template(text.get_ref(), text.span(), &bkey).map(|t| {
-                scope.check(ctx, &t, text.span(), &bkey);
-                Body::Text(t)
-            })
-        }
-        (None, None) => None,
-    };
+        basic_auth(ctx, a, &akey, &|ctx, t, span, k| {
+            scope.check(ctx, t, span, k)
+        })
+    });
 
     let checks = s
         .checks
@@ -366,10 +360,62 @@ fn step(
         path: path?,
         headers,
         body,
+        basic_auth,
+        follow_redirects: s.follow_redirects.as_ref().is_none_or(|f| *f.get_ref()),
         checks,
         extract,
         think_time: s.think_time.as_ref().map(|t| think(t.get_ref())),
     })
+}
+
+/// The step's body: at most one of `json`, `body`, `form`, `multipart` and `body_file`.
+fn step_body(ctx: &mut Ctx, s: &RawStep, key: &str, scope: &Scope) -> Option<Body> {
+    let given: Vec<(&str, Range<usize>)> = [
+        ("json", s.json.as_ref().map(Spanned::span)),
+        ("body", s.body.as_ref().map(Spanned::span)),
+        ("form", s.form.as_ref().map(Spanned::span)),
+        ("multipart", s.multipart.as_ref().map(Spanned::span)),
+        ("body_file", s.body_file.as_ref().map(Spanned::span)),
+    ]
+    .into_iter()
+    .filter_map(|(name, span)| span.map(|sp| (name, sp)))
+    .collect();
+    if let [(first, _), (second, span), ..] = given.as_slice() {
+        ctx.err(
+            span.clone(),
+            &format!("{key}.{second}"),
+            format!("give one body: `{first}` or `{second}`, not both (a step sends one of `json`, `body`, `form`, `multipart`, `body_file`)"),
+        );
+        return None;
+    }
+    let check =
+        |ctx: &mut Ctx, t: &Template, span: Range<usize>, k: &str| scope.check(ctx, t, span, k);
+    if let Some(json) = &s.json {
+        return json_template(
+            ctx,
+            json.get_ref(),
+            json.span(),
+            &format!("{key}.json"),
+            scope,
+        )
+        .map(Body::Json);
+    }
+    if let Some(text) = &s.body {
+        let bkey = format!("{key}.body");
+        return ctx.template(text.get_ref(), text.span(), &bkey).map(|t| {
+            scope.check(ctx, &t, text.span(), &bkey);
+            Body::Text(t)
+        });
+    }
+    if let Some(f) = &s.form {
+        return form(ctx, f, &format!("{key}.form"), &check);
+    }
+    if let Some(m) = &s.multipart {
+        return multipart(ctx, m, &format!("{key}.multipart"), &check);
+    }
+    s.body_file
+        .as_ref()
+        .and_then(|f| body_file(ctx, f, &format!("{key}.body_file")))
 }
 
 fn check(ctx: &mut Ctx, raw: &Spanned<RawCheck>, key: &str) -> Option<Check> {

@@ -5,6 +5,7 @@
 //! keep spans ([`raw`]); the validator checks ranges and references and builds the [`Plan`],
 //! collecting every problem it finds, each with its line, column and key path.
 
+mod body;
 pub mod error;
 mod feeder;
 pub mod gate;

@@ -106,6 +106,47 @@ pub struct TargetSpec {
     pub pid: Option<u32>,
     /// How an https target's certificate is checked.
     pub tls: TlsTrust,
+    /// The client's HTTP behaviour: cookies, redirects, compression, basic auth.
+    pub http: HttpSpec,
+}
+
+/// What the client does beyond sending a request and reading its response (`[target] cookies`,
+/// `redirects`, `accept_encoding`, `basic_auth`).
+#[derive(Debug, Clone)]
+pub struct HttpSpec {
+    /// A cookie jar per virtual user (RFC 6265).
+    pub cookies: bool,
+    /// Redirects followed at most per step (0: none).
+    pub redirects: u32,
+    /// The `Accept-Encoding` request header; `None` sends none.
+    pub accept_encoding: Option<String>,
+    /// Credentials sent with every request (a step's own `basic_auth` wins).
+    pub basic_auth: Option<BasicAuth>,
+}
+
+/// The `Accept-Encoding` sent when the scenario sets none: what browsers send, so the target
+/// compresses as it does for real users (bodies are decoded only when a step reads them).
+pub const DEFAULT_ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+
+/// Redirects followed per step when the scenario sets no `redirects`.
+pub const DEFAULT_REDIRECTS: u32 = 10;
+
+impl Default for HttpSpec {
+    fn default() -> Self {
+        HttpSpec {
+            cookies: true,
+            redirects: DEFAULT_REDIRECTS,
+            accept_encoding: Some(DEFAULT_ACCEPT_ENCODING.to_string()),
+            basic_auth: None,
+        }
+    }
+}
+
+/// HTTP basic authentication (RFC 7617): sent as `Authorization: Basic base64(user:password)`.
+#[derive(Debug, Clone)]
+pub struct BasicAuth {
+    pub user: Template,
+    pub password: Template,
 }
 
 /// How an https target's certificate is checked (`[target] ca_file` / `insecure`).
@@ -254,6 +295,10 @@ pub struct Step {
     pub path: Template,
     pub headers: Vec<(String, Template)>,
     pub body: Option<Body>,
+    /// Credentials for this step (over the target's).
+    pub basic_auth: Option<BasicAuth>,
+    /// False when the step must not follow redirects (`follow_redirects = false`).
+    pub follow_redirects: bool,
     pub checks: Vec<Check>,
     /// Variables to set from the JSON response: (variable, JSON pointer), sorted by variable. A
     /// pointer that is missing from the response counts as a check failure of the step.
@@ -267,6 +312,34 @@ pub enum Body {
     /// Sent with `Content-Type: application/json`.
     Json(JsonTemplate),
     Text(Template),
+    /// `application/x-www-form-urlencoded` fields, in key order.
+    Form(Vec<(String, Template)>),
+    /// `multipart/form-data` parts, in file order.
+    Multipart(Vec<MultipartPart>),
+    /// A file's bytes, read when the scenario is loaded (`body_file`).
+    File {
+        bytes: bytes::Bytes,
+        content_type: String,
+    },
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone)]
+pub struct MultipartPart {
+    pub name: String,
+    pub content: PartContent,
+}
+
+#[derive(Debug, Clone)]
+pub enum PartContent {
+    /// A text field.
+    Value(Template),
+    /// A file, read when the scenario is loaded.
+    File {
+        filename: String,
+        content_type: String,
+        bytes: bytes::Bytes,
+    },
 }
 
 /// A pause: fixed, or uniformly random in a range.

@@ -74,6 +74,30 @@ pub struct RawTarget {
     pub pid: Option<S<i64>>,
     pub ca_file: Option<S<String>>,
     pub insecure: Option<S<bool>>,
+    pub cookies: Option<S<bool>>,
+    pub redirects: Option<S<i64>>,
+    pub accept_encoding: Option<S<String>>,
+    pub basic_auth: Option<S<RawBasicAuth>>,
+}
+
+/// `basic_auth = { user = "...", password = "..." }` (target or step).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBasicAuth {
+    pub user: S<String>,
+    pub password: S<String>,
+}
+
+/// One part of a step's `multipart` body: a `value`, or a `file` (with an optional
+/// `content_type` and `filename`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPart {
+    pub name: S<String>,
+    pub value: Option<S<String>>,
+    pub file: Option<S<String>>,
+    pub content_type: Option<S<String>>,
+    pub filename: Option<S<String>>,
 }
 
 /// `bundled = true`, or a `[target.bundled]` table of options.
@@ -214,6 +238,11 @@ pub struct RawStep {
     pub headers: SpannedMap,
     pub json: Option<S<toml::Value>>,
     pub body: Option<S<String>>,
+    pub form: Option<S<SpannedMap>>,
+    pub multipart: Option<S<Vec<S<RawPart>>>>,
+    pub body_file: Option<S<String>>,
+    pub basic_auth: Option<S<RawBasicAuth>>,
+    pub follow_redirects: Option<S<bool>>,
     #[serde(default)]
     pub checks: Vec<S<RawCheck>>,
     #[serde(default)]

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use super::plan::{BundledCache, BundledSpec, TargetKind, TargetSpec, TlsTrust};
+use super::body::basic_auth;
+use super::plan::{BundledCache, BundledSpec, HttpSpec, TargetKind, TargetSpec, TlsTrust};
 use super::raw::{RawBundled, RawBundledCache, RawBundledOptions, RawTarget, SpannedMap};
 use super::template::Template;
 use super::validate::{Ctx, join, valid_header_name};
@@ -91,13 +92,68 @@ pub(crate) fn target(
         }
     };
     let tls = tls_trust(ctx, t, &kind);
+    let http = http_spec(ctx, t, variables);
     Some(TargetSpec {
         kind,
         timeout,
         headers,
         pid,
         tls,
+        http,
     })
+}
+
+/// Redirects a step may follow at most, whatever the scenario asks.
+pub const MAX_REDIRECTS: i64 = 100;
+
+/// `cookies`, `redirects`, `accept_encoding` and `basic_auth`.
+fn http_spec(ctx: &mut Ctx, t: &RawTarget, variables: &BTreeMap<String, Template>) -> HttpSpec {
+    let mut spec = HttpSpec::default();
+    if let Some(c) = &t.cookies {
+        spec.cookies = *c.get_ref();
+    }
+    if let Some(r) = &t.redirects {
+        spec.redirects = ctx.int_in(r, "target.redirects", 0, MAX_REDIRECTS);
+    }
+    if let Some(a) = &t.accept_encoding {
+        let v = a.get_ref().trim();
+        if v.is_empty() {
+            spec.accept_encoding = None;
+        } else if http::HeaderValue::from_str(v).is_err() {
+            ctx.err(
+                a.span(),
+                "target.accept_encoding",
+                format!("'{v}' is not a valid header value: expected e.g. \"gzip, br\" (\"\" sends no Accept-Encoding)"),
+            );
+        } else {
+            spec.accept_encoding = Some(v.to_string());
+        }
+    }
+    if let Some(a) = &t.basic_auth {
+        let key = "target.basic_auth";
+        if let Some((name, _)) = t
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+        {
+            ctx.err(
+                a.span(),
+                key,
+                format!("give either `basic_auth` or an `{name}` header, not both"),
+            );
+        } else {
+            let only_variables = |ctx: &mut Ctx,
+                                  t: &Template,
+                                  span: std::ops::Range<usize>,
+                                  k: &str| {
+                if let Some(var) = t.variables().find(|v| !variables.contains_key(*v)) {
+                    ctx.err(span, k, format!("`${{{var}}}` is not a scenario variable: the target's credentials go with every request, so they may use only `[variables]`, `${{env.NAME}}` and `${{random...}}`; put them in the steps' `basic_auth` instead"));
+                }
+            };
+            spec.basic_auth = basic_auth(ctx, a, key, &only_variables);
+        }
+    }
+    spec
 }
 
 /// `ca_file` / `insecure`: only for an https `url`, not both; the CA file is read and parsed now,

@@ -780,3 +780,138 @@ fn only_the_bundled_target_is_scraped_unless_the_scenario_names_a_metrics_path()
     );
     assert_eq!(with_target("bundled = {}", "").as_deref(), Some("/metrics"));
 }
+
+/// A scenario whose one step has `step` lines, with `target` lines in `[target]`.
+fn with_step(target: &str, step: &str) -> String {
+    format!(
+        "name = \"t\"\n[target]\nurl = \"http://127.0.0.1:8080/\"\n{target}\n[load]\nrate = \"10/s\"\nduration = \"10s\"\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\npath = \"/\"\n{step}\n"
+    )
+}
+
+#[test]
+fn http_settings_default_to_a_browser_and_are_checked() {
+    let plan = load(&with_journey("")).unwrap();
+    let http = &plan.target.http;
+    assert!(http.cookies);
+    assert_eq!(http.redirects, DEFAULT_REDIRECTS);
+    assert_eq!(
+        http.accept_encoding.as_deref(),
+        Some(DEFAULT_ACCEPT_ENCODING)
+    );
+    let off = load(&with_step(
+        "cookies = false\nredirects = 0\naccept_encoding = \"\"",
+        "follow_redirects = false",
+    ))
+    .unwrap();
+    assert!(!off.target.http.cookies);
+    assert_eq!(off.target.http.redirects, 0);
+    assert_eq!(off.target.http.accept_encoding, None);
+    assert!(!off.journeys[0].steps[0].follow_redirects);
+
+    let text = with_step("redirects = 1000", "");
+    assert_one(
+        &text,
+        pos(&text, "1000"),
+        "target.redirects",
+        "expected 0 to 100",
+    );
+    let text = with_step("accept_encoding = \"gzip\\u0007\"", "");
+    assert_one(
+        &text,
+        pos(&text, "\"gzip"),
+        "target.accept_encoding",
+        "not a valid header value",
+    );
+}
+
+#[test]
+fn one_body_per_step_and_files_relative_to_the_scenario() {
+    let text = with_step("", "body = \"x\"\nform = { a = \"1\" }");
+    assert_one(
+        &text,
+        pos(&text, "{ a"),
+        "journeys[0].steps[0].form",
+        "give one body: `body` or `form`",
+    );
+    let text = with_step("", "body_file = \"no-such-file.json\"");
+    assert_one(
+        &text,
+        pos(&text, "\"no-such"),
+        "journeys[0].steps[0].body_file",
+        "relative to the scenario file's directory",
+    );
+    let text = with_step(
+        "",
+        "multipart = [{ name = \"f\", file = \"../fixtures/users.csv\" }, { name = \"n\", value = \"v\", filename = \"x\" }]",
+    );
+    assert_one(
+        &text,
+        pos(&text, "\"x\""),
+        "journeys[0].steps[0].multipart[1].filename",
+        "goes with `file`",
+    );
+    let text = with_step("", "multipart = [{ name = \"f\" }]");
+    assert_one(
+        &text,
+        pos(&text, "{ name"),
+        "journeys[0].steps[0].multipart[0]",
+        "needs `value",
+    );
+    let plan = load(&with_step(
+        "",
+        "method = \"POST\"\nmultipart = [{ name = \"f\", file = \"../fixtures/users.csv\" }]",
+    ))
+    .unwrap();
+    let Some(Body::Multipart(parts)) = &plan.journeys[0].steps[0].body else {
+        panic!("a multipart body");
+    };
+    let PartContent::File {
+        filename,
+        content_type,
+        bytes,
+    } = &parts[0].content
+    else {
+        panic!("a file part");
+    };
+    assert_eq!(
+        (filename.as_str(), content_type.as_str()),
+        ("users.csv", "text/csv")
+    );
+    assert!(!bytes.is_empty());
+}
+
+#[test]
+fn basic_auth_passwords_are_secrets_and_exclude_an_authorization_header() {
+    let plan = load(&with_step(
+        "basic_auth = { user = \"svc\", password = \"${env.API_TOKEN}\" }",
+        "basic_auth = { user = \"alice\", password = \"literal-pw\" }",
+    ))
+    .unwrap();
+    assert!(plan.secrets.contains(&"s3cret-token".to_string()));
+    assert!(plan.secrets.contains(&"literal-pw".to_string()));
+    assert!(plan.target.http.basic_auth.is_some());
+    let text = with_step(
+        "",
+        "headers = { Authorization = \"Bearer x\" }\nbasic_auth = { user = \"a\", password = \"b\" }",
+    );
+    assert_one(
+        &text,
+        pos(&text, "{ user"),
+        "journeys[0].steps[0].basic_auth",
+        "not both",
+    );
+    let text = with_step("basic_auth = { user = \"a:b\", password = \"c\" }", "");
+    assert_one(
+        &text,
+        pos(&text, "\"a:b\""),
+        "target.basic_auth.user",
+        "cannot contain ':'",
+    );
+    let text = with_step("basic_auth = { user = \"${token}\", password = \"c\" }", "");
+    assert_one(
+        &text,
+        pos(&text, "\"${token}\""),
+        "target.basic_auth.user",
+        "not a scenario variable",
+    );
+}

@@ -107,6 +107,7 @@ pub fn one_hour_result() -> RunResult {
             rps: requests as f64 / f64::from(secs),
             bytes_received: requests * 2_300,
             bytes_sent: requests * 120,
+            redirects: 0,
             status_counts,
             errors,
             latency: summarize(&hist),

@@ -11,6 +11,7 @@ pub(super) struct Acc {
     failures: u64,
     bytes_received: u64,
     bytes_sent: u64,
+    redirects: u64,
     status_counts: BTreeMap<String, u64>,
     errors: BTreeMap<ErrorKind, (u64, String)>,
     latency: Histogram<u64>,
@@ -27,6 +28,7 @@ impl Acc {
             failures: 0,
             bytes_received: 0,
             bytes_sent: 0,
+            redirects: 0,
             status_counts: BTreeMap::new(),
             errors: BTreeMap::new(),
             latency: new_latency_histogram(),
@@ -58,6 +60,7 @@ impl Acc {
         self.failures += e.failures;
         self.bytes_received += e.bytes_received;
         self.bytes_sent += e.bytes_sent;
+        self.redirects += e.redirects;
         for (status, n) in &e.status_counts {
             *self.status_counts.entry(status.clone()).or_default() += n;
         }
@@ -108,6 +111,7 @@ impl Acc {
             },
             bytes_received: self.bytes_received,
             bytes_sent: self.bytes_sent,
+            redirects: self.redirects,
             status_counts: self.status_counts,
             errors: self
                 .errors
