@@ -4,11 +4,12 @@
 //!
 //! Classification, first match wins:
 //! - a placeholder without a value, or a rendered value HTTP cannot carry → `template` (not sent);
-//! - no response: `connect`, `timeout` or `other` (from the client);
+//! - no response: `connect`, `timeout`, `tls` or `protocol` (from the client);
 //! - the status: when the step checks the status, a status outside its list is a failure (of its
 //!   class: 429 → `rate_limited`, 4xx, 5xx, else `check`) and a status inside it is fine even if
 //!   4xx; without a status check any 4xx/5xx is a failure;
-//! - then the other checks and the extraction (a missing pointer fails the step) → `check`.
+//! - then the other checks ([`super::checks`]) and the extraction ([`super::extract`]; a value
+//!   missing from the response fails the step, naming the extraction) → `check`.
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -18,11 +19,13 @@ use http::header::{CONTENT_TYPE, HOST};
 use http::{HeaderName, HeaderValue, Method, Request};
 use serde_json::Value;
 
+use super::checks;
 use super::client::{BaseUrl, Body, HttpClient, Response};
+use super::extract::{self, ResponseView};
 use crate::metrics::LocalRecorder;
 use crate::metrics::{CacheOutcome, Sample};
 use crate::model::ErrorKind;
-use crate::scenario::plan::{self, Check, Plan, Step, ThinkTime};
+use crate::scenario::plan::{self, Check, Extract, Plan, Step, ThinkTime};
 use crate::scenario::template::{Escape, JsonTemplate, Scope, Template};
 
 /// Where samples go: the recorder, or nowhere (warm-up), or a vector (tests, the closed model's
@@ -103,9 +106,9 @@ pub(crate) struct PreparedStep {
     body: Option<plan::Body>,
     status: Option<Vec<u16>>,
     checks: Vec<Check>,
-    extract: Vec<(String, String)>,
+    extract: Vec<(String, Extract)>,
+    /// Whether a check or an extraction reads the body: only then is it kept.
     needs_body: bool,
-    needs_json: bool,
     pub think: Option<ThinkTime>,
 }
 
@@ -139,11 +142,8 @@ impl PreparedStep {
             .filter(|c| !matches!(c, Check::Status(_)))
             .cloned()
             .collect();
-        let needs_json = !step.extract.is_empty()
-            || checks
-                .iter()
-                .any(|c| matches!(c, Check::JsonEquals { .. } | Check::JsonExists { .. }));
-        let needs_body = needs_json || !checks.is_empty();
+        let needs_body = checks.iter().any(Check::reads_body)
+            || step.extract.iter().any(|(_, e)| e.reads_body());
         Ok(PreparedStep {
             endpoint,
             method,
@@ -154,9 +154,14 @@ impl PreparedStep {
             checks,
             extract: step.extract.clone(),
             needs_body,
-            needs_json,
             think: step.think_time.or(journey_think),
         })
+    }
+
+    /// Whether the body of this step's responses is kept (a check or an extraction reads it).
+    #[cfg(test)]
+    pub(crate) fn keeps_body(&self) -> bool {
+        self.needs_body
     }
 
     /// Feeder names this step reads (`${feeder.column}`), for taking rows only where used.
@@ -310,58 +315,17 @@ impl PreparedStep {
     }
 
     fn check_and_extract(&self, resp: &Response) -> Result<Vec<(String, Value)>, String> {
-        if !self.needs_body {
+        if self.checks.is_empty() && self.extract.is_empty() {
             return Ok(Vec::new());
         }
-        let json: Option<Value> = if self.needs_json {
-            serde_json::from_slice(&resp.body).ok()
-        } else {
-            None
-        };
-        let not_json = || "the response body is not JSON".to_string();
-        for check in &self.checks {
-            match check {
-                Check::Status(_) => {}
-                Check::BodyContains(text) => {
-                    if !contains(&resp.body, text.as_bytes()) {
-                        return Err(format!("body does not contain '{text}'"));
-                    }
-                }
-                Check::JsonExists { pointer, exists } => {
-                    let found = json
-                        .as_ref()
-                        .ok_or_else(not_json)?
-                        .pointer(pointer)
-                        .is_some();
-                    if found != *exists {
-                        return Err(if *exists {
-                            format!("JSON pointer '{pointer}' is missing")
-                        } else {
-                            format!("JSON pointer '{pointer}' is present")
-                        });
-                    }
-                }
-                Check::JsonEquals { pointer, value } => {
-                    match json.as_ref().ok_or_else(not_json)?.pointer(pointer) {
-                        Some(found) if found == value => {}
-                        Some(_) => {
-                            return Err(format!("JSON pointer '{pointer}' is not {value}"));
-                        }
-                        None => return Err(format!("JSON pointer '{pointer}' is missing")),
-                    }
-                }
-            }
+        let view = ResponseView::new(resp);
+        for c in &self.checks {
+            checks::check(&view, c)?;
         }
         let mut extracted = Vec::with_capacity(self.extract.len());
-        for (var, pointer) in &self.extract {
-            match json.as_ref().ok_or_else(not_json)?.pointer(pointer) {
-                Some(v) => extracted.push((var.clone(), v.clone())),
-                None => {
-                    return Err(format!(
-                        "extract {var}: JSON pointer '{pointer}' is missing from the response"
-                    ));
-                }
-            }
+        for (var, from) in &self.extract {
+            let value = extract::extract(&view, from).map_err(|e| format!("extract {var}: {e}"))?;
+            extracted.push((var.clone(), value));
         }
         Ok(extracted)
     }
@@ -373,10 +337,6 @@ fn render_json(
     rng: &mut impl rand::Rng,
 ) -> Result<Value, crate::scenario::template::TemplateError> {
     json.render(scope, rng)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn join(list: &[u16]) -> String {

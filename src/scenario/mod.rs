@@ -6,6 +6,7 @@
 //! collecting every problem it finds, each with its line, column and key path.
 
 pub mod error;
+mod extract;
 mod feeder;
 pub mod gate;
 mod journeys;
@@ -22,6 +23,8 @@ mod values;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_extract;
 
 use std::path::Path;
 
