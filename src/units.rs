@@ -1,6 +1,6 @@
 //! Parsers for the human-friendly values used in scenario files and on the command line: durations
-//! (`30s`, `5m`, `1h30m`, `250ms`), rates (`200/s`, `2.5k/s`, `600/m`), counts (`2.5k`) and
-//! percentages (`0.1%`). One implementation serves both the CLI and the scenario loader, so a value
+//! (`30s`, `5m`, `1h30m`, `250ms`), rates (`200/s`, `2.5k/s`, `600/m`), counts (`2.5k`),
+//! percentages (`0.1%`) and sizes (`10MiB`). One implementation serves both the CLI and the scenario loader, so a value
 //! means the same thing wherever it is written.
 
 use std::time::Duration;
@@ -18,6 +18,8 @@ pub enum UnitError {
     Count(String),
     #[error("'{0}' is not a percentage: expected a number followed by %, e.g. 0.1%, 80%")]
     Percent(String),
+    #[error("'{0}' is not a size: expected a number of bytes with a unit, e.g. 512KiB, 10MiB, 1GB")]
+    Size(String),
 }
 
 /// Parses a duration such as `30s`, `5m`, `1h30m`, `250ms` or `1.5s`.
@@ -76,6 +78,29 @@ pub fn parse_count(text: &str) -> Result<f64, UnitError> {
     }
 }
 
+/// Parses a size such as `10MiB`, `512 KiB`, `1.5MB` or `4096B` into bytes (KiB, MiB, GiB are
+/// powers of 1024; kB/KB, MB, GB powers of 1000).
+pub fn parse_size(text: &str) -> Result<u64, UnitError> {
+    let err = || UnitError::Size(text.to_string());
+    let (number, unit) = split_number(text.trim()).ok_or_else(err)?;
+    let factor: f64 = match unit {
+        "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        "kB" | "KB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        _ => return Err(err()),
+    };
+    let bytes = (number * factor).round();
+    if bytes.is_finite() && bytes < u64::MAX as f64 {
+        Ok(bytes as u64)
+    } else {
+        Err(err())
+    }
+}
+
 /// Parses a percentage such as `0.1%` into a fraction (`0.001`).
 pub fn parse_percent(text: &str) -> Result<f64, UnitError> {
     let err = || UnitError::Percent(text.to_string());
@@ -121,6 +146,17 @@ fn split_number(text: &str) -> Option<(f64, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10MiB"), Ok(10 * 1024 * 1024));
+        assert_eq!(parse_size(" 512 KiB "), Ok(512 * 1024));
+        assert_eq!(parse_size("1.5MB"), Ok(1_500_000));
+        assert_eq!(parse_size("64B"), Ok(64));
+        for bad in ["10", "10mb", "-1MiB", "MiB", "1e30GiB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn durations() {

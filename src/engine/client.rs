@@ -1,7 +1,8 @@
 //! The HTTP client every engine sends through: HTTP/1.1 with keep-alive on a connection per user
 //! or worker ([`Conn`], spoken by [`super::h1`]), https via rustls (aws-lc-rs; the platform's
 //! trust store, or the scenario's CA file, see [`super::tls`]), one deadline per request
-//! covering connect, send and the whole body.
+//! covering connect, send and the whole body, and a shorter one for connecting. Host names are
+//! looked up once per run ([`super::resolve`]), again only after a connection failed.
 //!
 //! There is no shared pool: a virtual user, a throughput worker or an open-model worker each
 //! send on a connection of their own, as a browser or a wrk connection does, with no lock and no
@@ -25,17 +26,22 @@ use tokio_rustls::TlsConnector;
 
 use super::context::EngineError;
 use super::h1::{H1, Stream, encode_request};
+use super::resolve::Resolver;
 use crate::model::ErrorKind;
-use crate::scenario::plan::TlsTrust;
+use crate::scenario::plan::{TargetSpec, TlsTrust};
 
 /// The request body type sent by the engine.
 pub type Body = Full<Bytes>;
 
-/// A cheaply cloneable HTTP client: the request deadline and the TLS settings.
+/// A cheaply cloneable HTTP client: the deadlines, the TLS settings, the body cap and the
+/// addresses resolved so far.
 #[derive(Clone)]
 pub struct HttpClient {
     tls: TlsConnector,
     timeout: Duration,
+    connect_timeout: Duration,
+    max_body: usize,
+    resolver: Arc<Resolver>,
 }
 
 /// A response read to its end.
@@ -52,7 +58,7 @@ pub struct Response {
 /// A request that produced no response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientError {
-    /// `Connect`, `Timeout` or `Other`.
+    /// `Connect`, `Timeout`, `Tls` or `Protocol`.
     pub kind: ErrorKind,
     pub message: String,
 }
@@ -99,13 +105,26 @@ impl Conn {
 
 impl HttpClient {
     /// A client with `timeout` per request (connect + send + whole body), trusting https targets
-    /// as `trust` says.
+    /// as `trust` says; connecting may take all of `timeout`, bodies are kept up to the default
+    /// cap. [`HttpClient::for_target`] takes all of these from the scenario.
     pub fn new(timeout: Duration, trust: &TlsTrust) -> Result<HttpClient, EngineError> {
         let mut config = super::tls::connector_config(trust)?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(HttpClient {
             tls: TlsConnector::from(Arc::new(config)),
             timeout,
+            connect_timeout: timeout,
+            max_body: crate::scenario::plan::DEFAULT_MAX_BODY,
+            resolver: Arc::default(),
+        })
+    }
+
+    /// The client the scenario's `[target]` asks for: its timeouts, TLS trust and body cap.
+    pub fn for_target(target: &TargetSpec) -> Result<HttpClient, EngineError> {
+        Ok(HttpClient {
+            connect_timeout: target.connect_timeout.min(target.timeout),
+            max_body: target.max_body,
+            ..HttpClient::new(target.timeout, &target.tls)?
         })
     }
 
@@ -162,7 +181,8 @@ impl HttpClient {
         );
         // One retry on a fresh connection when the old one turned out closed before the request
         // reached it (a keep-alive connection the server just dropped): that request was never
-        // sent, so retrying it sends nothing twice.
+        // sent, so retrying it sends nothing twice. A request that may have been written, even
+        // in part, is sent again only when its method is idempotent and no answer had begun.
         let mut fresh = false;
         loop {
             if !conn.is_open_to(&authority) {
@@ -186,8 +206,10 @@ impl HttpClient {
                 }
                 Err(failure) => {
                     conn.h1 = None;
-                    if failure.written || fresh {
-                        return Err(ClientError::new(ErrorKind::Other, failure.message));
+                    let unsent =
+                        !failure.written || (parts.method.is_idempotent() && !failure.answered);
+                    if fresh || !unsent {
+                        return Err(ClientError::new(failure.kind, failure.message));
                     }
                 }
             }
@@ -210,11 +232,8 @@ impl HttpClient {
         Ok(())
     }
 
-    /// A new connection to the host of `uri` (TLS for https).
+    /// A new connection to the host of `uri` (TLS for https), within the connect timeout.
     async fn connect(&self, uri: &Uri) -> Result<H1, ClientError> {
-        let refused = |what: &str, e: &dyn std::fmt::Display| {
-            ClientError::new(ErrorKind::Connect, format!("{what}: {e}"))
-        };
         let host = uri.host().unwrap_or_default();
         let host = host
             .strip_prefix('[')
@@ -222,22 +241,71 @@ impl HttpClient {
             .unwrap_or(host);
         let https = uri.scheme() == Some(&Scheme::HTTPS);
         let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-        let tcp = TcpStream::connect((host, port))
+        let connected =
+            tokio::time::timeout(self.connect_timeout, self.connect_to(host, port, https)).await;
+        let result = connected.unwrap_or_else(|_| {
+            Err(ClientError::new(
+                ErrorKind::Connect,
+                format!(
+                    "no connection within the connect timeout ({})",
+                    humantime::format_duration(self.connect_timeout)
+                ),
+            ))
+        });
+        if result.is_err() {
+            // The address may have moved: look it up again for the next connection.
+            self.resolver.forget(host, port);
+        }
+        result
+    }
+
+    async fn connect_to(&self, host: &str, port: u16, https: bool) -> Result<H1, ClientError> {
+        let refused = |what: &str, e: &dyn std::fmt::Display| {
+            ClientError::new(ErrorKind::Connect, format!("{what}: {e}"))
+        };
+        let addrs = self
+            .resolver
+            .resolve(host, port)
             .await
-            .map_err(|e| refused("tcp connect error", &e))?;
+            .map_err(|e| refused("cannot resolve the host", &e))?;
+        let mut last = None;
+        let mut tcp = None;
+        for addr in addrs.iter() {
+            match TcpStream::connect(addr).await {
+                Ok(stream) => {
+                    tcp = Some(stream);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let tcp = match (tcp, last) {
+            (Some(tcp), _) => tcp,
+            (None, Some(e)) => return Err(refused("tcp connect error", &e)),
+            (None, None) => return Err(refused("cannot resolve the host", &"no address")),
+        };
         tcp.set_nodelay(true)
             .map_err(|e| refused("tcp connect error", &e))?;
         if !https {
-            return Ok(H1::new(Stream::Plain(tcp)));
+            return Ok(H1::new(Stream::Plain(tcp), self.max_body));
         }
+        let tls_failed = |what: &str, e: &dyn std::fmt::Display| {
+            ClientError::new(ErrorKind::Tls, format!("{what}: {e}"))
+        };
         let name = ServerName::try_from(host.to_string())
-            .map_err(|e| refused("not a name a TLS certificate can be checked against", &e))?;
+            .map_err(|e| tls_failed("not a name a TLS certificate can be checked against", &e))?;
         let tls = self
             .tls
             .connect(name, tcp)
             .await
-            .map_err(|e| refused("TLS handshake failed", &e))?;
-        Ok(H1::new(Stream::Tls(Box::new(tls))))
+            .map_err(|e| tls_failed("TLS handshake failed", &e))?;
+        Ok(H1::new(Stream::Tls(Box::new(tls)), self.max_body))
+    }
+
+    /// How many host lookups this client (and its clones) made: one per host for a whole run,
+    /// plus one after each failed connection.
+    pub fn lookups(&self) -> u64 {
+        self.resolver.lookups()
     }
 }
 

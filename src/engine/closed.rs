@@ -61,7 +61,7 @@ pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineErro
         );
     }
 
-    let client = HttpClient::new(ctx.plan.target.timeout, &ctx.plan.target.tls)?;
+    let client = HttpClient::for_target(&ctx.plan.target)?;
     let endpoints: Vec<(String, String)> = ctx
         .plan
         .endpoints()

@@ -8,6 +8,9 @@
 //! `httparse` straight from the read buffer (header values are slices of it, not copies), and the
 //! body (`Content-Length`, chunked, or until the server closes) is read into the same buffer.
 //!
+//! A kept body is capped (`[target] max_body`): past the cap the rest is read and counted, not
+//! kept, so a huge or endless answer cannot exhaust memory.
+//!
 //! Not supported, on purpose: pipelining, upgrades (a `101` is an error), compression (bodies are
 //! counted as received), trailers (read and dropped). `1xx` heads before the response are skipped.
 
@@ -20,6 +23,8 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
+
+use crate::model::ErrorKind;
 
 /// Response heads larger than this are refused (a server gone wrong, not a real response).
 const MAX_HEAD: usize = 64 * 1024;
@@ -100,23 +105,39 @@ pub(crate) struct Head {
 #[derive(Debug)]
 pub(crate) struct Failure {
     pub message: String,
+    /// `Protocol`, or `Tls` when the TLS layer broke the connection.
+    pub kind: ErrorKind,
     /// False when no byte of the request reached the connection: sending it again on another
     /// connection sends nothing twice.
     pub written: bool,
+    /// Whether any byte of a response came back. A request that was written but got no answer
+    /// at all may be sent again only when its method is idempotent.
+    pub answered: bool,
 }
 
 impl Failure {
     fn io(context: &str, e: &io::Error) -> Failure {
+        let tls = e
+            .get_ref()
+            .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
         Failure {
             message: format!("{context}: {e}"),
+            kind: if tls {
+                ErrorKind::Tls
+            } else {
+                ErrorKind::Protocol
+            },
             written: true,
+            answered: true,
         }
     }
 
     fn protocol(message: impl Into<String>) -> Failure {
         Failure {
             message: message.into(),
+            kind: ErrorKind::Protocol,
             written: true,
+            answered: true,
         }
     }
 }
@@ -134,13 +155,16 @@ enum Framing {
 pub(crate) struct H1 {
     io: Stream,
     buf: BytesMut,
+    /// Body bytes kept at most when a body is kept; the rest is read and counted only.
+    max_body: usize,
 }
 
 impl H1 {
-    pub fn new(io: Stream) -> H1 {
+    pub fn new(io: Stream, max_body: usize) -> H1 {
         H1 {
             io,
             buf: BytesMut::with_capacity(READ_CHUNK),
+            max_body,
         }
     }
 
@@ -160,30 +184,40 @@ impl H1 {
     }
 
     /// Writes `request` (a whole encoded request, see [`encode_request`]) and reads the response
-    /// to `method` to its end; the body is kept when `keep_body` is set.
+    /// to `method` to its end; the body is kept (up to `max_body` bytes) when `keep_body` is set.
     pub async fn send(
         &mut self,
         request: &[u8],
         method: &Method,
         keep_body: bool,
     ) -> Result<Head, Failure> {
-        if let Err(e) = self.io.write_all(request).await {
-            // A reset or broken pipe on the first write: the server had closed the connection
-            // before reading anything of this request.
-            let refused = matches!(
-                e.kind(),
-                io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
-            );
-            return Err(Failure {
-                message: format!("sending the request: {e}"),
-                written: !refused,
-            });
+        // `write_all`, counting: a request cut off after some bytes went out must not be taken
+        // for one that never left.
+        let mut sent = 0;
+        while sent < request.len() {
+            match self.io.write(&request[sent..]).await {
+                Ok(0) => {
+                    return Err(Failure {
+                        written: sent > 0,
+                        answered: false,
+                        ..Failure::protocol("sending the request: the connection closed")
+                    });
+                }
+                Ok(n) => sent += n,
+                Err(e) => {
+                    return Err(Failure {
+                        written: sent > 0,
+                        answered: false,
+                        ..Failure::io("sending the request", &e)
+                    });
+                }
+            }
         }
         if let Stream::Tls(_) = self.io {
-            self.io
-                .flush()
-                .await
-                .map_err(|e| Failure::io("sending the request", &e))?;
+            self.io.flush().await.map_err(|e| Failure {
+                answered: false,
+                ..Failure::io("sending the request", &e)
+            })?;
         }
         let (status, headers, framing, keep_alive) = self.read_head(method).await?;
         let (body, bytes_in) = match framing {
@@ -222,6 +256,8 @@ impl H1 {
         &mut self,
         method: &Method,
     ) -> Result<(u16, HeaderMap, Framing, bool), Failure> {
+        // Whether a `1xx` head came before: then the server has answered, whatever follows.
+        let mut informational = false;
         loop {
             let parsed = {
                 let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -262,11 +298,15 @@ impl H1 {
                         MAX_HEAD / 1024
                     )));
                 }
-                self.fill("response head").await?;
+                let answered = informational || !self.buf.is_empty();
+                self.fill("response head")
+                    .await
+                    .map_err(|f| Failure { answered, ..f })?;
                 continue;
             };
             let head = self.buf.split_to(len).freeze();
             if (100..200).contains(&status) {
+                informational = true;
                 if status == 101 {
                     return Err(Failure::protocol(
                         "the server switched protocols (101), which the engine does not speak",
@@ -286,23 +326,29 @@ impl H1 {
         }
     }
 
-    /// A body of `n` bytes.
+    /// A body of `n` bytes, of which `max_body` at most are kept.
     async fn read_length(&mut self, n: u64, keep: bool) -> Result<(Bytes, u64), Failure> {
-        if keep {
-            let n = usize::try_from(n).map_err(|_| Failure::protocol("a body too large"))?;
-            self.buf.reserve(n.saturating_sub(self.buf.len()));
-            while self.buf.len() < n {
+        let kept = if keep {
+            usize::try_from(n).map_or(self.max_body, |n| n.min(self.max_body))
+        } else {
+            0
+        };
+        let body = if kept > 0 {
+            self.buf.reserve(kept.saturating_sub(self.buf.len()));
+            while self.buf.len() < kept {
                 self.fill("response body").await?;
             }
-            return Ok((self.buf.split_to(n).freeze(), n as u64));
-        }
-        let mut left = n;
+            self.buf.split_to(kept).freeze()
+        } else {
+            Bytes::new()
+        };
+        let mut left = n - kept as u64;
         loop {
             let take = left.min(self.buf.len() as u64);
             self.buf.advance(take as usize);
             left -= take;
             if left == 0 {
-                return Ok((Bytes::new(), n));
+                return Ok((body, n));
             }
             self.fill("response body").await?;
         }
@@ -334,7 +380,8 @@ impl H1 {
                 }
                 let take = left.min(self.buf.len() as u64) as usize;
                 if keep {
-                    body.extend_from_slice(&self.buf[..take]);
+                    let room = self.max_body.saturating_sub(body.len());
+                    body.extend_from_slice(&self.buf[..take.min(room)]);
                 }
                 self.buf.advance(take);
                 left -= take as u64;
@@ -366,13 +413,14 @@ impl H1 {
         }
     }
 
-    /// A body delimited by the end of the connection.
+    /// A body delimited by the end of the connection, of which `max_body` at most is kept.
     async fn read_to_close(&mut self, keep: bool) -> Result<(Bytes, u64), Failure> {
-        let mut total = 0u64;
+        let limit = if keep { self.max_body } else { 0 };
+        let mut dropped = 0u64;
         loop {
-            if !keep {
-                total += self.buf.len() as u64;
-                self.buf.clear();
+            if self.buf.len() > limit {
+                dropped += (self.buf.len() - limit) as u64;
+                self.buf.truncate(limit);
             }
             if self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
                 self.buf.reserve(READ_CHUNK);
@@ -383,13 +431,17 @@ impl H1 {
                 Err(e) => return Err(Failure::io("reading the response body", &e)),
             }
         }
-        if keep {
-            let body = self.buf.split().freeze();
-            let n = body.len() as u64;
-            Ok((body, n))
-        } else {
-            Ok((Bytes::new(), total))
+        if self.buf.len() > limit {
+            dropped += (self.buf.len() - limit) as u64;
+            self.buf.truncate(limit);
         }
+        let body = if limit > 0 {
+            self.buf.split().freeze()
+        } else {
+            Bytes::new()
+        };
+        let total = body.len() as u64 + dropped;
+        Ok((body, total))
     }
 }
 
@@ -429,8 +481,15 @@ fn framing(method: &Method, status: u16, headers: &HeaderMap) -> Result<Framing,
     })
 }
 
-/// Whether the server keeps the connection open after this response.
+/// Whether the server keeps the connection open after this response. A response with both
+/// `Transfer-Encoding` and `Content-Length` ends it (RFC 9112, section 6.3: such a message may be
+/// an attempt at response splitting, and what follows it on the connection cannot be trusted).
 fn keep_alive(version: u8, headers: &HeaderMap) -> bool {
+    if headers.contains_key(http::header::TRANSFER_ENCODING)
+        && headers.contains_key(http::header::CONTENT_LENGTH)
+    {
+        return false;
+    }
     let says = |token: &str| {
         headers
             .get_all(http::header::CONNECTION)
@@ -537,7 +596,7 @@ mod tests {
     }
 
     async fn conn(addr: &str) -> H1 {
-        H1::new(Stream::Plain(TcpStream::connect(addr).await.unwrap()))
+        H1::new(Stream::Plain(TcpStream::connect(addr).await.unwrap()), 1024)
     }
 
     fn encoded(method: Method, path: &str, body: &'static [u8]) -> Vec<u8> {
@@ -665,6 +724,47 @@ mod tests {
             assert!(failure.written, "{}", failure.message);
             assert!(!failure.message.is_empty());
         }
+    }
+
+    #[tokio::test]
+    async fn kept_bodies_stop_at_max_body_and_the_rest_is_read_and_counted() {
+        let (addr, _seen) = server(vec![
+            b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n0123456789ab",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n01234\r\n7\r\n56789ab\r\n0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext",
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n0123456789ab",
+        ])
+        .await;
+        let mut h1 = H1::new(Stream::Plain(TcpStream::connect(&addr).await.unwrap()), 8);
+        let get = encoded(Method::GET, "/", b"");
+        for _ in 0..2 {
+            let r = h1.send(&get, &Method::GET, true).await.unwrap();
+            assert_eq!((&r.body[..], r.bytes_in), (&b"01234567"[..], 12));
+            assert!(
+                r.reusable,
+                "the whole body was read: the connection is in step"
+            );
+        }
+        let r = h1.send(&get, &Method::GET, true).await.unwrap();
+        assert_eq!(&r.body[..], b"next");
+        let r = h1.send(&get, &Method::GET, true).await.unwrap();
+        assert_eq!((&r.body[..], r.bytes_in), (&b"01234567"[..], 12));
+    }
+
+    #[tokio::test]
+    async fn transfer_encoding_with_content_length_ends_the_connection() {
+        let (addr, _seen) = server(vec![
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+        ])
+        .await;
+        let mut h1 = conn(&addr).await;
+        let r = h1
+            .send(&encoded(Method::GET, "/", b""), &Method::GET, true)
+            .await
+            .unwrap();
+        // Transfer-Encoding wins for the framing, and nothing after it is trusted.
+        assert_eq!(&r.body[..], b"ok");
+        assert!(!r.reusable);
     }
 
     #[tokio::test]

@@ -49,7 +49,7 @@ pub(crate) async fn prepare(
     ),
     super::context::EngineError,
 > {
-    let client = super::client::HttpClient::new(ctx.plan.target.timeout, &ctx.plan.target.tls)?;
+    let client = super::client::HttpClient::for_target(&ctx.plan.target)?;
     let mut runner = super::journey::JourneyRunner::new(ctx.plan.clone(), client, &ctx.base_url)?;
     let mut warnings = Vec::new();
     let mut setup_user = runner.user(0);

@@ -5,18 +5,21 @@
 
 mod alarm;
 pub mod bundled;
+mod checks;
 pub mod client;
 pub mod closed;
 pub mod context;
 pub mod cookies;
 mod crew;
 mod decode;
+mod extract;
 mod h1;
 pub mod journey;
 mod lane;
 pub mod open;
 pub mod pacer;
 mod redirect;
+mod resolve;
 pub mod step;
 pub mod term;
 pub mod throughput;
@@ -26,6 +29,10 @@ pub mod tls;
 mod test_server;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_client;
+#[cfg(test)]
+mod tests_extract;
 
 use crate::scenario::plan::LoadModel;
 use context::{EngineContext, EngineError, EngineSummary};

@@ -4,11 +4,12 @@
 //!
 //! Classification, first match wins:
 //! - a placeholder without a value, or a rendered value HTTP cannot carry → `template` (not sent);
-//! - no response: `connect`, `timeout` or `other` (from the client);
+//! - no response: `connect`, `timeout`, `tls` or `protocol` (from the client);
 //! - the status: when the step checks the status, a status outside its list is a failure (of its
 //!   class: 429 → `rate_limited`, 4xx, 5xx, else `check`) and a status inside it is fine even if
 //!   4xx; without a status check any 4xx/5xx is a failure;
-//! - then the other checks and the extraction (a missing pointer fails the step) → `check`.
+//! - then the other checks ([`super::checks`]) and the extraction ([`super::extract`]; a value
+//!   missing from the response fails the step, naming the extraction) → `check`.
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -20,13 +21,15 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
+use super::checks;
 use super::client::{BaseUrl, Body, ClientError, HttpClient, Response};
 use super::cookies::Jar;
+use super::extract::{self, ResponseView};
 use super::{decode, redirect};
 use crate::metrics::LocalRecorder;
 use crate::metrics::{CacheOutcome, Sample};
 use crate::model::ErrorKind;
-use crate::scenario::plan::{self, Check, Plan, Step, ThinkTime};
+use crate::scenario::plan::{self, Check, Extract, Plan, Step, ThinkTime};
 use crate::scenario::template::{Escape, JsonTemplate, Scope, Template};
 
 /// Where samples go: the recorder, or nowhere (warm-up), or a vector (tests, the closed model's
@@ -120,9 +123,9 @@ pub(crate) struct PreparedStep {
     uses_random: bool,
     status: Option<Vec<u16>>,
     checks: Vec<Check>,
-    extract: Vec<(String, String)>,
+    extract: Vec<(String, Extract)>,
+    /// Whether a check or an extraction reads the body: only then is it kept.
     needs_body: bool,
-    needs_json: bool,
     pub think: Option<ThinkTime>,
 }
 
@@ -156,11 +159,8 @@ impl PreparedStep {
             .filter(|c| !matches!(c, Check::Status(_)))
             .cloned()
             .collect();
-        let needs_json = !step.extract.is_empty()
-            || checks
-                .iter()
-                .any(|c| matches!(c, Check::JsonEquals { .. } | Check::JsonExists { .. }));
-        let needs_body = needs_json || !checks.is_empty();
+        let needs_body = checks.iter().any(Check::reads_body)
+            || step.extract.iter().any(|(_, e)| e.reads_body());
         let http = &plan.target.http;
         let sets = |name: &HeaderName| headers.iter().any(|(n, _)| n == name);
         let accept_encoding = match &http.accept_encoding {
@@ -201,7 +201,6 @@ impl PreparedStep {
             checks,
             extract: step.extract.clone(),
             needs_body,
-            needs_json,
             think: step.think_time.or(journey_think),
         };
         prepared.uses_random = prepared
@@ -231,6 +230,12 @@ impl PreparedStep {
             Some(plan::Body::File { .. }) | None => {}
         }
         templates
+    }
+
+    /// Whether the body of this step's responses is kept (a check or an extraction reads it).
+    #[cfg(test)]
+    pub(crate) fn keeps_body(&self) -> bool {
+        self.needs_body
     }
 
     /// Feeder names this step reads (`${feeder.column}`), for taking rows only where used.
@@ -550,72 +555,27 @@ impl PreparedStep {
         }
     }
 
+    /// The step's checks and extractions, on the body decoded (when one of them reads it).
     fn check_and_extract(
         &self,
-        resp: Response,
+        mut resp: Response,
     ) -> Result<Vec<(String, Value)>, (ErrorKind, String)> {
-        if !self.needs_body {
+        if self.checks.is_empty() && self.extract.is_empty() {
             return Ok(Vec::new());
         }
-        let body = if resp.body.is_empty() {
-            resp.body
-        } else {
-            decode::decoded(&resp.headers, resp.body).map_err(|e| (ErrorKind::Other, e))?
-        };
-        self.check_body(&body).map_err(|e| (ErrorKind::Check, e))
-    }
-
-    /// The step's checks and extractions on the (decoded) body.
-    fn check_body(&self, body: &[u8]) -> Result<Vec<(String, Value)>, String> {
-        let json: Option<Value> = if self.needs_json {
-            serde_json::from_slice(body).ok()
-        } else {
-            None
-        };
-        let not_json = || "the response body is not JSON".to_string();
-        for check in &self.checks {
-            match check {
-                Check::Status(_) => {}
-                Check::BodyContains(text) => {
-                    if !contains(body, text.as_bytes()) {
-                        return Err(format!("body does not contain '{text}'"));
-                    }
-                }
-                Check::JsonExists { pointer, exists } => {
-                    let found = json
-                        .as_ref()
-                        .ok_or_else(not_json)?
-                        .pointer(pointer)
-                        .is_some();
-                    if found != *exists {
-                        return Err(if *exists {
-                            format!("JSON pointer '{pointer}' is missing")
-                        } else {
-                            format!("JSON pointer '{pointer}' is present")
-                        });
-                    }
-                }
-                Check::JsonEquals { pointer, value } => {
-                    match json.as_ref().ok_or_else(not_json)?.pointer(pointer) {
-                        Some(found) if found == value => {}
-                        Some(_) => {
-                            return Err(format!("JSON pointer '{pointer}' is not {value}"));
-                        }
-                        None => return Err(format!("JSON pointer '{pointer}' is missing")),
-                    }
-                }
-            }
+        if self.needs_body && !resp.body.is_empty() {
+            resp.body = decode::decoded(&resp.headers, std::mem::take(&mut resp.body))
+                .map_err(|e| (ErrorKind::Protocol, e))?;
+        }
+        let view = ResponseView::new(&resp);
+        for c in &self.checks {
+            checks::check(&view, c).map_err(|e| (ErrorKind::Check, e))?;
         }
         let mut extracted = Vec::with_capacity(self.extract.len());
-        for (var, pointer) in &self.extract {
-            match json.as_ref().ok_or_else(not_json)?.pointer(pointer) {
-                Some(v) => extracted.push((var.clone(), v.clone())),
-                None => {
-                    return Err(format!(
-                        "extract {var}: JSON pointer '{pointer}' is missing from the response"
-                    ));
-                }
-            }
+        for (var, from) in &self.extract {
+            let value = extract::extract(&view, from)
+                .map_err(|e| (ErrorKind::Check, format!("extract {var}: {e}")))?;
+            extracted.push((var.clone(), value));
         }
         Ok(extracted)
     }
@@ -734,10 +694,6 @@ fn render_json(
     rng: &mut impl rand::Rng,
 ) -> Result<Value, crate::scenario::template::TemplateError> {
     json.render(scope, rng)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn join(list: &[u16]) -> String {

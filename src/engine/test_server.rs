@@ -117,6 +117,23 @@ pub async fn start() -> TestServer {
             ),
         )
         .route(
+            "/form",
+            get(|| async {
+                (
+                    [
+                        ("set-cookie", "theme=dark; Path=/"),
+                        ("set-cookie", "sessionid=abc123; HttpOnly; Path=/"),
+                        ("location", "/next?id=42"),
+                        ("x-frame-options", "DENY"),
+                        ("content-type", "text/html; charset=utf-8"),
+                    ],
+                    r#"<html><body><h1 class="title"> Sign in </h1>
+<form method="post"><input type="hidden" name="csrf" value="t0k3n"></form>
+<p>order id=42 placed</p></body></html>"#,
+                )
+            }),
+        )
+        .route(
             "/status/{code}",
             get(|UrlPath(code): UrlPath<u16>| async move {
                 StatusCode::from_u16(code).unwrap_or(StatusCode::IM_A_TEAPOT)

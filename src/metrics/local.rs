@@ -167,9 +167,11 @@ impl Drop for LocalRecorder {
 
 /// `ErrorKind` back from its `u8` form in an [`Entry`].
 pub(crate) fn error_kind(code: u8) -> Option<ErrorKind> {
-    const KINDS: [ErrorKind; 8] = [
+    const KINDS: [ErrorKind; 10] = [
         ErrorKind::Connect,
         ErrorKind::Timeout,
+        ErrorKind::Tls,
+        ErrorKind::Protocol,
         ErrorKind::RateLimited,
         ErrorKind::Status4xx,
         ErrorKind::Status5xx,

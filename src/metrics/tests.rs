@@ -237,6 +237,8 @@ fn error_kinds_round_trip_through_their_code() {
     for kind in [
         ErrorKind::Connect,
         ErrorKind::Timeout,
+        ErrorKind::Tls,
+        ErrorKind::Protocol,
         ErrorKind::RateLimited,
         ErrorKind::Status4xx,
         ErrorKind::Status5xx,

@@ -243,6 +243,12 @@ pub enum ErrorKind {
     Connect,
     /// No full response within the timeout.
     Timeout,
+    /// The TLS handshake failed (an untrusted or mismatched certificate, no common protocol), or
+    /// the TLS layer broke a connection.
+    Tls,
+    /// The response broke HTTP: malformed, cut short, or the connection reset or closed before
+    /// its end.
+    Protocol,
     /// 429 Too Many Requests.
     RateLimited,
     /// Any other 4xx.
@@ -253,7 +259,8 @@ pub enum ErrorKind {
     Check,
     /// A placeholder had no value, so the request was not sent.
     Template,
-    /// Anything else (reset connection, malformed response, ...).
+    /// Anything else (kept so that results written before `tls` and `protocol` existed still
+    /// read).
     Other,
 }
 

@@ -10,6 +10,7 @@ use toml::Spanned;
 
 use super::body::{basic_auth, body_file, form, multipart};
 use super::error::did_you_mean;
+use super::extract::{extraction, header_name, pattern};
 use super::plan::{Body, Check, Feeder, Journey, Step, ThinkTime};
 use super::raw::{RawCheck, RawJourney, RawStep};
 use super::template::{JsonTemplate, Template};
@@ -307,22 +308,21 @@ fn step(
         .collect();
 
     let mut extract = Vec::new();
-    for (var, pointer) in &s.extract {
+    for (var, raw) in &s.extract {
         let ekey = join(&format!("{key}.extract"), var);
-        if !check_name(ctx, var, pointer.span(), &ekey, "variable") {
+        if !check_name(ctx, var, raw.span(), &ekey, "variable") {
             continue;
         }
         if scope.feeders.contains_key(var) {
             ctx.err(
-                pointer.span(),
+                raw.span(),
                 &ekey,
                 format!("`{var}` is also a feeder name: `${{{var}.column}}` would be ambiguous"),
             );
             continue;
         }
-        match check_pointer(pointer.get_ref()) {
-            Ok(()) => extract.push((var.clone(), pointer.get_ref().clone())),
-            Err(e) => ctx.err(pointer.span(), &ekey, e),
+        if let Some(e) = extraction(ctx, raw, &ekey) {
+            extract.push((var.clone(), e));
         }
     }
     // Extracted values are visible from the next step on, not in this step's own request.
@@ -424,19 +424,21 @@ fn check(ctx: &mut Ctx, raw: &Spanned<RawCheck>, key: &str) -> Option<Check> {
         c.status.is_some(),
         c.json.is_some(),
         c.body_contains.is_some(),
+        c.header.is_some(),
+        c.regex.is_some(),
     ];
     match kinds.iter().filter(|k| **k).count() {
         0 => {
-            ctx.err(raw.span(), key, "a check needs one of `status`, `json` (with `equals` or `exists`) or `body_contains`");
+            ctx.err(raw.span(), key, "a check needs one of `status`, `json` or `header` (with `equals` or `exists`), `body_contains` or `regex`");
             return None;
         }
         1 => {}
         _ => {
-            ctx.err(raw.span(), key, "a check tests one thing: split `status`, `json` and `body_contains` into separate checks");
+            ctx.err(raw.span(), key, "a check tests one thing: split `status`, `json`, `header`, `body_contains` and `regex` into separate checks");
             return None;
         }
     }
-    if c.json.is_none() {
+    if c.json.is_none() && c.header.is_none() {
         for (name, span) in [
             ("equals", c.equals.as_ref().map(Spanned::span)),
             ("exists", c.exists.as_ref().map(Spanned::span)),
@@ -445,11 +447,45 @@ fn check(ctx: &mut Ctx, raw: &Spanned<RawCheck>, key: &str) -> Option<Check> {
                 ctx.err(
                     span,
                     &format!("{key}.{name}"),
-                    format!("`{name}` goes with `json = \"/pointer\"`"),
+                    format!("`{name}` goes with `json = \"/pointer\"` or `header = \"Name\"`"),
                 );
                 return None;
             }
         }
+    }
+    if let (Some(_), Some(e)) = (&c.equals, &c.exists) {
+        ctx.err(
+            e.span(),
+            &format!("{key}.exists"),
+            "give either `equals` or `exists`, not both",
+        );
+        return None;
+    }
+    if let Some(text) = &c.regex {
+        return pattern(ctx, text, &format!("{key}.regex")).map(Check::BodyRegex);
+    }
+    if let Some(header) = &c.header {
+        let name = header_name(ctx, header, &format!("{key}.header"))?;
+        return match &c.equals {
+            Some(value) => match value.get_ref() {
+                toml::Value::String(text) => Some(Check::HeaderEquals {
+                    name,
+                    value: text.clone(),
+                }),
+                _ => {
+                    ctx.err(
+                        value.span(),
+                        &format!("{key}.equals"),
+                        "a header's value is text: write it as a string, e.g. equals = \"no-cache\"",
+                    );
+                    None
+                }
+            },
+            None => Some(Check::HeaderExists {
+                name,
+                exists: c.exists.as_ref().is_none_or(|e| *e.get_ref()),
+            }),
+        };
     }
     if let Some(status) = &c.status {
         let codes = &status.get_ref().0;
@@ -489,15 +525,7 @@ fn check(ctx: &mut Ctx, raw: &Spanned<RawCheck>, key: &str) -> Option<Check> {
     }
     let pointer = pointer.get_ref().clone();
     match (&c.equals, &c.exists) {
-        (Some(_), Some(e)) => {
-            ctx.err(
-                e.span(),
-                &format!("{key}.exists"),
-                "give either `equals` or `exists`, not both",
-            );
-            None
-        }
-        (Some(value), None) => match toml_to_json(value.get_ref()) {
+        (Some(value), _) => match toml_to_json(value.get_ref()) {
             Ok(value) => Some(Check::JsonEquals { pointer, value }),
             Err(e) => {
                 ctx.err(value.span(), &format!("{key}.equals"), e);

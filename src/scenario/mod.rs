@@ -7,6 +7,7 @@
 
 mod body;
 pub mod error;
+mod extract;
 mod feeder;
 pub mod gate;
 mod journeys;
@@ -24,6 +25,8 @@ mod values;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_extract;
 
 use std::path::Path;
 

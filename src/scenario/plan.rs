@@ -6,6 +6,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use http::HeaderName;
+
+pub use super::extract::{CssSelector, Extract, Pattern};
+pub use super::target::DEFAULT_MAX_BODY;
 use super::template::{JsonTemplate, Template};
 
 /// A scenario ready to run.
@@ -100,6 +104,10 @@ pub struct TargetSpec {
     pub kind: TargetKind,
     /// Per-request timeout (connect + full response).
     pub timeout: Duration,
+    /// Time allowed to open a connection (DNS, TCP and TLS), within `timeout`.
+    pub connect_timeout: Duration,
+    /// Body bytes kept of a response a check or extraction reads; the rest is read and counted.
+    pub max_body: usize,
     /// Headers sent with every request (steps may add or override).
     pub headers: Vec<(String, Template)>,
     /// A local process to sample for CPU and RSS, when the target runs on this machine.
@@ -300,9 +308,9 @@ pub struct Step {
     /// False when the step must not follow redirects (`follow_redirects = false`).
     pub follow_redirects: bool,
     pub checks: Vec<Check>,
-    /// Variables to set from the JSON response: (variable, JSON pointer), sorted by variable. A
-    /// pointer that is missing from the response counts as a check failure of the step.
-    pub extract: Vec<(String, String)>,
+    /// Variables to set from the response: (variable, where its value comes from), sorted by
+    /// variable. A value missing from the response counts as a check failure of the step.
+    pub extract: Vec<(String, Extract)>,
     /// Pause after this step; `None` means the journey's.
     pub think_time: Option<ThinkTime>,
 }
@@ -364,6 +372,30 @@ pub enum Check {
     JsonExists { pointer: String, exists: bool },
     /// The body contains this text.
     BodyContains(String),
+    /// The body matches this regular expression.
+    BodyRegex(Pattern),
+    /// A response header of this name has this value (any of them, when it is repeated).
+    HeaderEquals { name: HeaderName, value: String },
+    /// A response header of this name is present (or must not be, when `exists` is false).
+    HeaderExists { name: HeaderName, exists: bool },
+}
+
+impl Check {
+    /// Whether the check reads the response body (header and status checks do not).
+    pub fn reads_body(&self) -> bool {
+        matches!(
+            self,
+            Check::BodyContains(_)
+                | Check::BodyRegex(_)
+                | Check::JsonEquals { .. }
+                | Check::JsonExists { .. }
+        )
+    }
+
+    /// Whether the check parses the body as JSON.
+    pub fn reads_json(&self) -> bool {
+        matches!(self, Check::JsonEquals { .. } | Check::JsonExists { .. })
+    }
 }
 
 /// Rows of a CSV file, handed out one row per journey iteration.

@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use super::plan::ScenarioKind;
 use super::values::{
-    DurationValue, LoadLevel, PercentValue, RateValue, StatusList, ThinkTimeValue,
+    DurationValue, LoadLevel, PercentValue, RateValue, SizeValue, StatusList, ThinkTimeValue,
 };
 
 type S<T> = Spanned<T>;
@@ -69,6 +69,8 @@ pub struct RawTarget {
     pub url: Option<S<String>>,
     pub bundled: Option<S<RawBundled>>,
     pub timeout: Option<S<DurationValue>>,
+    pub connect_timeout: Option<S<DurationValue>>,
+    pub max_body: Option<S<SizeValue>>,
     #[serde(default)]
     pub headers: SpannedMap,
     pub pid: Option<S<i64>>,
@@ -246,8 +248,52 @@ pub struct RawStep {
     #[serde(default)]
     pub checks: Vec<S<RawCheck>>,
     #[serde(default)]
-    pub extract: SpannedMap,
+    pub extract: BTreeMap<String, S<RawExtract>>,
     pub think_time: Option<S<ThinkTimeValue>>,
+}
+
+/// An `extract` value: a JSON pointer string, or a table naming where the value comes from
+/// (validated in `super::extract`).
+#[derive(Debug)]
+pub enum RawExtract {
+    Pointer(String),
+    Table(Box<RawExtractTable>),
+}
+
+impl<'de> Deserialize<'de> for RawExtract {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawExtract;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON pointer such as \"/token\", or a table such as { header = \"Location\" }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawExtract, E> {
+                Ok(RawExtract::Pointer(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawExtract, A::Error> {
+                RawExtractTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|t| RawExtract::Table(Box::new(t)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `{ json = "/p" }`, `{ header = "..." }`, `{ cookie = "..." }`, `{ regex = "..." }` or
+/// `{ css = "...", attr = "..." }`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExtractTable {
+    pub json: Option<S<String>>,
+    pub header: Option<S<String>>,
+    pub cookie: Option<S<String>>,
+    pub regex: Option<S<String>>,
+    pub css: Option<S<String>>,
+    pub attr: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -258,4 +304,6 @@ pub struct RawCheck {
     pub equals: Option<S<toml::Value>>,
     pub exists: Option<S<bool>>,
     pub body_contains: Option<S<String>>,
+    pub header: Option<S<String>>,
+    pub regex: Option<S<String>>,
 }

@@ -13,6 +13,9 @@ use super::validate::{Ctx, join, valid_header_name};
 
 /// Request timeout when the scenario sets none.
 pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Body bytes kept for checks and extraction when the scenario sets no `max_body`: far above any
+/// page or API answer a step reads, far below what would hurt when many users read at once.
+pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
 
 /// Headers sent with every request, including setup steps that run before anything is extracted:
 /// so they may read scenario variables only.
@@ -54,6 +57,15 @@ pub(crate) fn target(
         .timeout
         .as_ref()
         .map_or(DEFAULT_TIMEOUT, |v| ctx.positive(v, "target.timeout"));
+    let connect_timeout = connect_timeout(ctx, t, timeout);
+    let max_body = match &t.max_body {
+        None => DEFAULT_MAX_BODY,
+        Some(v) if v.get_ref().0 == 0 => {
+            ctx.err(v.span(), "target.max_body", "must be greater than zero");
+            DEFAULT_MAX_BODY
+        }
+        Some(v) => usize::try_from(v.get_ref().0).unwrap_or(usize::MAX),
+    };
     let headers = target_headers(ctx, &t.headers, variables);
     let pid = t
         .pid
@@ -96,6 +108,8 @@ pub(crate) fn target(
     Some(TargetSpec {
         kind,
         timeout,
+        connect_timeout,
+        max_body,
         headers,
         pid,
         tls,
@@ -154,6 +168,30 @@ fn http_spec(ctx: &mut Ctx, t: &RawTarget, variables: &BTreeMap<String, Template
         }
     }
     spec
+}
+
+/// `connect_timeout`: above zero and within the request timeout, which covers connecting too; the
+/// request timeout when not set.
+fn connect_timeout(
+    ctx: &mut Ctx,
+    t: &RawTarget,
+    timeout: std::time::Duration,
+) -> std::time::Duration {
+    let Some(value) = &t.connect_timeout else {
+        return timeout;
+    };
+    let d = ctx.positive(value, "target.connect_timeout");
+    if d > timeout {
+        ctx.err(
+            value.span(),
+            "target.connect_timeout",
+            format!(
+                "is longer than `timeout` ({}), which covers connecting too: make it shorter, or raise `timeout`",
+                humantime::format_duration(timeout)
+            ),
+        );
+    }
+    d
 }
 
 /// `ca_file` / `insecure`: only for an https `url`, not both; the CA file is read and parsed now,

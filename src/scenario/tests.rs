@@ -17,14 +17,14 @@ fn scenario_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/test.toml")
 }
 
-fn load(text: &str) -> Result<Plan, Vec<Diagnostic>> {
+pub(super) fn load(text: &str) -> Result<Plan, Vec<Diagnostic>> {
     load_bytes(text.as_bytes(), &scenario_path(), &env).map_err(|e| match e {
         LoadError::Invalid(d) => d,
         LoadError::Io { .. } => panic!("unexpected I/O error: {e}"),
     })
 }
 
-fn errors(text: &str) -> Vec<Diagnostic> {
+pub(super) fn errors(text: &str) -> Vec<Diagnostic> {
     match load(text) {
         Ok(_) => panic!("expected errors, the scenario loaded:\n{text}"),
         Err(d) => d,
@@ -32,7 +32,7 @@ fn errors(text: &str) -> Vec<Diagnostic> {
 }
 
 /// 1-based line and column of the first occurrence of `needle` in `text`.
-fn pos(text: &str, needle: &str) -> (usize, usize) {
+pub(super) fn pos(text: &str, needle: &str) -> (usize, usize) {
     let at = text
         .find(needle)
         .unwrap_or_else(|| panic!("'{needle}' not in text"));
@@ -44,7 +44,7 @@ fn pos(text: &str, needle: &str) -> (usize, usize) {
 
 /// Asserts there is exactly one diagnostic, at `at`, under `key`, whose message contains `message`.
 #[track_caller]
-fn assert_one(text: &str, at: (usize, usize), key: &str, message: &str) {
+pub(super) fn assert_one(text: &str, at: (usize, usize), key: &str, message: &str) {
     let d = errors(text);
     assert_eq!(d.len(), 1, "expected one diagnostic, got {d:#?}");
     let d = &d[0];
@@ -56,7 +56,7 @@ fn assert_one(text: &str, at: (usize, usize), key: &str, message: &str) {
     );
 }
 
-const HEAD: &str = r#"name = "t"
+pub(super) const HEAD: &str = r#"name = "t"
 [target]
 url = "http://127.0.0.1:8080/"
 [load]
@@ -64,7 +64,7 @@ rate = "10/s"
 duration = "10s"
 "#;
 
-const JOURNEY: &str = r#"
+pub(super) const JOURNEY: &str = r#"
 [[journeys]]
 name = "j"
 [[journeys.steps]]
@@ -85,6 +85,8 @@ fn minimal_scenario_gets_defaults() {
         other => panic!("{other:?}"),
     }
     assert_eq!(plan.target.timeout, Duration::from_secs(10));
+    assert_eq!(plan.target.connect_timeout, plan.target.timeout);
+    assert_eq!(plan.target.max_body, 10 * 1024 * 1024);
     match &plan.load.model {
         LoadModel::Open {
             stages,
@@ -191,7 +193,10 @@ fn example_round_trips_to_the_expected_plan() {
             }
         ]
     );
-    assert_eq!(login.extract, [("token".to_string(), "/token".to_string())]);
+    assert_eq!(
+        login.extract,
+        [("token".to_string(), Extract::Json("/token".to_string()))]
+    );
     let log_call = &plan.journeys[2].steps[1];
     assert_eq!(
         log_call.checks[1],

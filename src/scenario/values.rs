@@ -1,5 +1,5 @@
 //! Value types of the scenario file that parse themselves while deserializing (durations, rates,
-//! percentages, status lists, think times), so a malformed value is reported by serde with its
+//! sizes, percentages, status lists, think times), so a malformed value is reported by serde with its
 //! position and key path like any other type error. Range checks that depend on context (a zero
 //! duration, a zero rate) are left to the validator, which has the spans.
 
@@ -21,6 +21,10 @@ pub struct RateValue(pub f64);
 /// A percentage written as a string, `0.1%`, between 0% and 100%; held as a fraction.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PercentValue(pub f64);
+
+/// A size written as a string: `10MiB`, `512KiB`, `1MB`; in bytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SizeValue(pub u64);
 
 /// One status code or a list of them: `200` or `[200, 201]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +113,19 @@ pub(crate) fn parse_rate(s: &str) -> Result<RateValue, String> {
 /// machine sends (about 100k/s on 2 cores), low enough that a typo cannot make a run open
 /// connections without end.
 pub(crate) const MAX_RATE: f64 = 10_000_000.0;
+
+impl<'de> de::Deserialize<'de> for SizeValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrVisitor {
+            expecting: "a size string such as \"10MiB\" or \"512KiB\"",
+            parse: |s| {
+                units::parse_size(s)
+                    .map(SizeValue)
+                    .map_err(|e| e.to_string())
+            },
+        })
+    }
+}
 
 impl<'de> de::Deserialize<'de> for PercentValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
