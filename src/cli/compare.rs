@@ -19,6 +19,7 @@ use crate::compare::report::{Reporting, report_comparison};
 use crate::results::{RunResult, read_results};
 use crate::run::live::{LiveTargets, run_live};
 use crate::run::overrides::{GateOverrides, apply_gate, parse_target, scale_duration};
+use crate::run::watching::share_dashboard;
 use crate::run::{RunError, signal};
 use crate::scenario;
 use crate::scenario::gate::GateSettings;
@@ -227,15 +228,22 @@ fn live(args: &CompareSettings, out: &mut dyn Write, err: &mut dyn Write) -> any
     } else {
         Box::new(std::io::stderr())
     };
-    let session = block_on(run_live(
-        &plan,
-        &spec,
-        &targets,
-        args.out.as_deref(),
-        &args.watch,
-        &cancel,
-        &mut *progress,
-    ))?;
+    // The dashboard's URL goes to stderr even with --quiet: the page is no use without it. It
+    // is started on the session's runtime, which serves it.
+    let title = plan.redact(&plan.name);
+    let session = block_on(async {
+        let watch = share_dashboard(&args.watch, &title, err).await?;
+        run_live(
+            &plan,
+            &spec,
+            &targets,
+            args.out.as_deref(),
+            &watch,
+            &cancel,
+            &mut *progress,
+        )
+        .await
+    })?;
     let session = match session {
         Ok(s) => s,
         Err(e) => {

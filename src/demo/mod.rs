@@ -100,11 +100,11 @@ pub async fn run_demo(
         .filter(|t| t.metric == Metric::CacheHitRate)
         .map(|t| t.expression.as_str())
         .collect();
-    let watch = match run::watching::share_dashboard(&options.watch, &plan.redact(&plan.name)).await
-    {
-        Ok(watch) => watch,
-        Err(e) => return Err(DemoError::Run(e)),
-    };
+    let watch =
+        match run::watching::share_dashboard(&options.watch, &plan.redact(&plan.name), err).await {
+            Ok(watch) => watch,
+            Err(e) => return Err(DemoError::Run(e)),
+        };
     let run_options = |side: &str| RunSettings {
         out: Some(options.out.join(side)),
         duration: Some(options.duration),

@@ -39,14 +39,18 @@ impl PartialEq for WatchSettings {
     }
 }
 
-/// `settings` with its dashboard started now, so several runs share it; unchanged without one.
+/// `settings` with its dashboard started now (its URL on `err`), so several runs share it;
+/// unchanged without one.
 pub async fn share_dashboard(
     settings: &WatchSettings,
     title: &str,
+    err: &mut dyn Write,
 ) -> Result<WatchSettings, RunError> {
     let mut shared = settings.clone();
     if let (Some(addr), None) = (settings.dashboard, &settings.running) {
-        shared.running = Some(Arc::new(bind(addr, title).await?));
+        let dashboard = bind(addr, title).await?;
+        let _ = writeln!(err, "dashboard: {}", dashboard.url());
+        shared.running = Some(Arc::new(dashboard));
     }
     Ok(shared)
 }
@@ -76,14 +80,16 @@ pub async fn start(
         }
     }
     let scenario = plan.redact(&plan.name);
+    // A shared dashboard's URL was printed by whoever started it.
     let dashboard = match (&settings.running, settings.dashboard) {
         (Some(running), _) => Some(Arc::clone(running)),
-        (None, Some(addr)) => Some(Arc::new(bind(addr, &scenario).await?)),
+        (None, Some(addr)) => {
+            let dashboard = bind(addr, &scenario).await?;
+            let _ = writeln!(err, "dashboard: {}", dashboard.url());
+            Some(Arc::new(dashboard))
+        }
         (None, None) => None,
     };
-    if let Some(dashboard) = &dashboard {
-        let _ = writeln!(err, "dashboard: {}", dashboard.url());
-    }
     for o in &outputs {
         let _ = writeln!(err, "output: {o} (once a second)");
     }
