@@ -8,8 +8,9 @@
 //! `httparse` straight from the read buffer (header values are slices of it, not copies), and the
 //! body (`Content-Length`, chunked, or until the server closes) is read into the same buffer.
 //!
-//! Not supported, on purpose: pipelining, upgrades (a `101` is an error), compression (bodies are
-//! counted as received), trailers (read and dropped). `1xx` heads before the response are skipped.
+//! Not supported, on purpose: pipelining, upgrades (a `101` is an error), trailers (read and
+//! dropped). `1xx` heads before the response are skipped. Bodies are counted and kept as received:
+//! content codings are undone above this layer ([`super::decode`]), only for a step that reads them.
 
 use std::io;
 use std::pin::Pin;
