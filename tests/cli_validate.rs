@@ -81,7 +81,8 @@ fn invalid_files_print_each_error_and_exit_2() {
         format!(
             "{bad}:5:8: load.rate: '-5/s' is negative: a rate cannot be negative\n\
              {bad}:11:1: journeys[0].steps[0].thinktime: unknown key `thinktime`: did you mean `think_time`? \
-             (expected one of `name`, `method`, `path`, `headers`, `json`, `body`, `checks`, `extract`, `think_time`)\n\
+             (expected one of `name`, `method`, `path`, `headers`, `json`, `body`, `form`, `multipart`, \
+             `body_file`, `basic_auth`, `follow_redirects`, `checks`, `extract`, `think_time`)\n\
              1 of 2 scenario files invalid\n"
         )
     );

@@ -57,6 +57,14 @@ async fn iteration(runner: &JourneyRunner, user: &mut UserState, journey: &str) 
     samples
 }
 
+/// Loads `text` and runs its journey `journey` once for a new user: its samples, and the user.
+async fn once(dir: &Path, base: &str, text: &str, journey: &str) -> (Vec<Sample>, UserState) {
+    let runner = runner(load(dir, text), base);
+    let mut user = runner.user(0);
+    let samples = iteration(&runner, &mut user, journey).await;
+    (samples, user)
+}
+
 /// Panics naming every failed step.
 fn assert_ok(samples: &[Sample]) {
     let failed: Vec<String> = samples
@@ -108,12 +116,11 @@ path = "/cookies"
 checks = [{ json = "/cookies/other", exists = false }, { json = "/cookies/session", equals = "abc" }]
 "#;
     let text = scenario(&bin.base_url, "", CLOSED, &journey("cookies", steps));
-    let runner = runner(load(dir.path(), &text), &bin.base_url);
-    let mut user = runner.user(0);
-    assert_ok(&iteration(&runner, &mut user, "cookies").await);
+    let (samples, user) = once(dir.path(), &bin.base_url, &text, "cookies").await;
+    assert_ok(&samples);
     // The jar answers for a request's URL, as `{ cookie = "name" }` extraction reads it.
     let uri: http::Uri = format!("{}/", bin.base_url).parse().unwrap();
-    assert_eq!(user.jar().get(&uri, "session").as_deref(), Some("abc"));
+    assert_eq!(user.jar().get(&uri, "session"), Some("abc"));
 
     // `cookies = false`: nothing is kept, so nothing goes back.
     let off = scenario(
@@ -122,9 +129,7 @@ checks = [{ json = "/cookies/other", exists = false }, { json = "/cookies/sessio
         CLOSED,
         &journey("cookies", steps),
     );
-    let runner = self::runner(load(dir.path(), &off), &bin.base_url);
-    let mut user = runner.user(0);
-    let samples = iteration(&runner, &mut user, "cookies").await;
+    let (samples, _) = once(dir.path(), &bin.base_url, &off, "cookies").await;
     let read = &samples[1];
     assert!(
         read.error
@@ -243,9 +248,7 @@ checks = [{ status = 302 }]
 "#,
     );
     let text = scenario(&bin.base_url, "", CLOSED, &journey("redirects", &steps));
-    let runner = runner(load(dir.path(), &text), &bin.base_url);
-    let mut user = runner.user(0);
-    let samples = iteration(&runner, &mut user, "redirects").await;
+    let (samples, _) = once(dir.path(), &bin.base_url, &text, "redirects").await;
     assert_ok(&samples);
     let hops: Vec<u32> = samples.iter().map(|s| s.redirects).collect();
     assert_eq!(hops, [1, 1, 1, 1, 1, 3, 0]);
@@ -259,9 +262,7 @@ async fn too_many_hops_fail_and_zero_means_never() {
     let dir = tempfile::tempdir().unwrap();
     let steps = "[[journeys.steps]]\npath = \"/redirect/3\"\n";
     let text = scenario(&bin.base_url, "redirects = 2", CLOSED, &journey("j", steps));
-    let runner = runner(load(dir.path(), &text), &bin.base_url);
-    let mut user = runner.user(0);
-    let samples = iteration(&runner, &mut user, "j").await;
+    let (samples, _) = once(dir.path(), &bin.base_url, &text, "j").await;
     let (_, message) = samples[0]
         .error
         .as_ref()
@@ -270,9 +271,7 @@ async fn too_many_hops_fail_and_zero_means_never() {
     assert_eq!(samples[0].redirects, 2);
 
     let text = scenario(&bin.base_url, "redirects = 0", CLOSED, &journey("j", steps));
-    let runner = self::runner(load(dir.path(), &text), &bin.base_url);
-    let mut user = runner.user(0);
-    let samples = iteration(&runner, &mut user, "j").await;
+    let (samples, _) = once(dir.path(), &bin.base_url, &text, "j").await;
     assert_ok(&samples);
     assert_eq!((samples[0].status, samples[0].redirects), (Some(302), 0));
 }
@@ -302,9 +301,7 @@ checks = [{{ json = "/headers/Authorization", exists = false }}]
         port = bin.port
     );
     let text = scenario(&bin.base_url, "", CLOSED, &journey("auth", &steps));
-    let runner = runner(load(dir.path(), &text), &bin.base_url);
-    let mut user = runner.user(0);
-    assert_ok(&iteration(&runner, &mut user, "auth").await);
+    assert_ok(&once(dir.path(), &bin.base_url, &text, "auth").await.0);
 }
 
 #[tokio::test]
@@ -329,9 +326,7 @@ path = "/headers"
 checks = [{ json = "/headers/Accept-Encoding", equals = "gzip, deflate, br, zstd" }]
 "#;
     let text = scenario(&bin.base_url, "", CLOSED, &journey("j", steps));
-    let runner = runner(load(dir.path(), &text), &bin.base_url);
-    let mut user = runner.user(0);
-    let samples = iteration(&runner, &mut user, "j").await;
+    let (samples, user) = once(dir.path(), &bin.base_url, &text, "j").await;
     assert_ok(&samples);
     assert_eq!(user.get("method"), Some(&serde_json::json!("GET")));
     // Bytes received are the wire bytes, read or not.
@@ -347,9 +342,7 @@ checks = [{ json = "/headers/Accept-Encoding", equals = "gzip, deflate, br, zstd
             "[[journeys.steps]]\npath = \"/headers\"\nchecks = [{ json = \"/headers/Accept-Encoding\", exists = false }]",
         ),
     );
-    let runner = self::runner(load(dir.path(), &text), &bin.base_url);
-    let mut user = runner.user(0);
-    assert_ok(&iteration(&runner, &mut user, "j").await);
+    assert_ok(&once(dir.path(), &bin.base_url, &text, "j").await.0);
 }
 
 #[tokio::test]
@@ -393,9 +386,7 @@ checks = [{ status = 401 }]
         CLOSED,
         &format!("[variables]\ngreeting = \"hello\"\n{}", journey("j", steps)),
     );
-    let runner = runner(load(dir.path(), &text), &bin.base_url);
-    let mut user = runner.user(0);
-    assert_ok(&iteration(&runner, &mut user, "j").await);
+    assert_ok(&once(dir.path(), &bin.base_url, &text, "j").await.0);
 
     // On the target: every request carries it.
     let text = scenario(
@@ -407,9 +398,7 @@ checks = [{ status = 401 }]
             "[[journeys.steps]]\npath = \"/basic-auth/alice/pa55-w0rd-from-env\"\nchecks = [{ json = \"/user\", equals = \"alice\" }]",
         ),
     );
-    let runner = self::runner(load(dir.path(), &text), &bin.base_url);
-    let mut user = runner.user(0);
-    assert_ok(&iteration(&runner, &mut user, "j").await);
+    assert_ok(&once(dir.path(), &bin.base_url, &text, "j").await.0);
 }
 
 /// A whole run through the CLI: redirects are counted in the endpoint's results, and the basic

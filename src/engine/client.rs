@@ -53,6 +53,8 @@ pub struct Response {
     pub body: Bytes,
     /// Body bytes received (kept or not).
     pub bytes_in: u64,
+    /// The URI the request went to (cookies and redirects are resolved against it).
+    pub uri: Uri,
 }
 
 /// A request that produced no response.
@@ -202,6 +204,7 @@ impl HttpClient {
                         headers: head.headers,
                         body: head.body,
                         bytes_in: head.bytes_in,
+                        uri: parts.uri,
                     });
                 }
                 Err(failure) => {

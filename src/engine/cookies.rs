@@ -64,14 +64,15 @@ impl Jar {
         HeaderValue::from_str(&value).ok()
     }
 
-    /// The value of the cookie `name` that a request to `uri` would send, if any.
-    pub fn get(&self, uri: &Uri, name: &str) -> Option<String> {
+    /// The value of the cookie `name` that a request to `uri` would send, if any (what an
+    /// extraction of a cookie reads: pass the URI of the response it came with).
+    pub fn get(&self, uri: &Uri, name: &str) -> Option<&str> {
         let store = self.store.as_ref()?;
         let url = to_url(uri)?;
         store
             .get_request_values(&url)
             .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.to_string())
+            .map(|(_, v)| v)
     }
 
     /// Empties the jar, then fills it with `seed`'s cookies (a setup journey's).
@@ -124,7 +125,7 @@ mod tests {
             jar.header_for(&other).is_none(),
             "host-only cookies stay on their host"
         );
-        assert_eq!(jar.get(&home, "session").as_deref(), Some("abc"));
+        assert_eq!(jar.get(&home, "session"), Some("abc"));
         assert_eq!(jar.get(&home, "gone"), None);
         // A later Set-Cookie with Max-Age=0 removes it.
         jar.store_from(&home, &set(&["session=; Path=/; Max-Age=0"]));

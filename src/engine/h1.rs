@@ -11,8 +11,9 @@
 //! A kept body is capped (`[target] max_body`): past the cap the rest is read and counted, not
 //! kept, so a huge or endless answer cannot exhaust memory.
 //!
-//! Not supported, on purpose: pipelining, upgrades (a `101` is an error), compression (bodies are
-//! counted as received), trailers (read and dropped). `1xx` heads before the response are skipped.
+//! Not supported, on purpose: pipelining, upgrades (a `101` is an error), trailers (read and
+//! dropped). `1xx` heads before the response are skipped. Bodies are counted and kept as received:
+//! content codings are undone above this layer ([`super::decode`]), only for a step that reads them.
 
 use std::io;
 use std::pin::Pin;

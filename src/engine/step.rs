@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use base64::Engine as _;
 use bytes::{BufMut, Bytes, BytesMut};
-use http::header::{ACCEPT_ENCODING, AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST};
+use http::header::{ACCEPT_ENCODING, AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST, SET_COOKIE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
@@ -388,11 +388,13 @@ impl PreparedStep {
             }
         };
         sample.bytes_out = bytes_out;
-        let keeps_state = self.cookies || self.max_redirects > 0;
-        let mut at = keeps_state.then(|| req.uri().clone());
         let sent = Instant::now();
         let mut result = client.send(conn, req, self.needs_body).await;
-        if let (Some(uri), Ok(resp)) = (at.as_mut(), &result) {
+        // A response that sets no cookie and redirects nowhere costs two header checks here.
+        if let Ok(resp) = &result
+            && ((self.cookies && resp.headers.contains_key(SET_COOKIE))
+                || (self.max_redirects > 0 && redirect::is_redirect(resp.status)))
+        {
             let chain = Chain {
                 jar,
                 base,
@@ -401,15 +403,7 @@ impl PreparedStep {
                 replay,
             };
             if let Some(error) = self
-                .follow(
-                    client,
-                    conn,
-                    chain,
-                    uri,
-                    resp.status,
-                    &mut result,
-                    &mut sample,
-                )
+                .follow(client, conn, chain, &mut result, &mut sample)
                 .await
             {
                 result = Err(error);
@@ -444,18 +438,15 @@ impl PreparedStep {
         }
     }
 
-    /// Keeps the cookies of the response in `result` (to a request for `at`) and follows the
-    /// redirects it starts, up to the step's limit: `result` ends as the chain's last response,
-    /// `at` as its URI; the bytes of the responses before it and the hops are added to
-    /// `sample`. Returns a failure that ends the chain (a bad `Location`, too many hops).
-    #[allow(clippy::too_many_arguments)]
+    /// Keeps the cookies of the response in `result` and follows the redirects it starts, up to
+    /// the step's limit: `result` ends as the chain's last response; the bytes of the responses
+    /// before it and the hops are added to `sample`. Returns a failure that ends the chain (a bad
+    /// `Location`, too many hops).
     async fn follow<R: rand::Rng + Clone>(
         &self,
         client: &HttpClient,
         conn: &mut super::client::Conn,
         chain: Chain<'_, R>,
-        at: &mut Uri,
-        first_status: u16,
         result: &mut Result<Response, ClientError>,
         sample: &mut Sample,
     ) -> Option<ClientError> {
@@ -469,16 +460,15 @@ impl PreparedStep {
         let mut method = self.method.clone();
         let mut keep_body = true;
         let mut same_origin = true;
-        let mut status = first_status;
         loop {
             let Ok(resp) = &*result else { return None };
             if self.cookies {
-                jar.store_from(at, &resp.headers);
+                jar.store_from(&resp.uri, &resp.headers);
             }
-            if self.max_redirects == 0 || !redirect::is_redirect(status) {
+            if self.max_redirects == 0 || !redirect::is_redirect(resp.status) {
                 return None;
             }
-            let hop = match redirect::next_hop(at, &method, status, &resp.headers)? {
+            let hop = match redirect::next_hop(&resp.uri, &method, resp.status, &resp.headers)? {
                 Ok(hop) => hop,
                 Err(message) => return Some(ClientError::new(ErrorKind::Other, message)),
             };
@@ -530,11 +520,7 @@ impl PreparedStep {
                 headers.remove(CONTENT_TYPE);
                 *req.body_mut() = Body::new(Bytes::new());
             }
-            *at = hop.uri;
             *result = client.send(conn, req, self.needs_body).await;
-            if let Ok(resp) = &*result {
-                status = resp.status;
-            }
         }
     }
 

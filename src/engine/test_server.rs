@@ -153,6 +153,10 @@ pub async fn start() -> TestServer {
             }),
         )
         .route(
+            "/bad-gzip",
+            get(|| async { ([("content-encoding", "gzip")], "not gzip at all") }),
+        )
+        .route(
             "/stall",
             get(|State(seen): State<Arc<Seen>>| async move {
                 let until = *seen.stall_until.lock().unwrap();

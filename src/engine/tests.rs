@@ -578,4 +578,32 @@ path = "/status/500"
             }
         }
     }
+
+    #[tokio::test]
+    async fn a_body_is_decoded_only_when_a_step_reads_it() {
+        let server = start().await;
+        let text = format!(
+            r#"{HEAD}
+[[journeys]]
+name = "j"
+[[journeys.steps]]
+path = "/bad-gzip"
+name = "unread"
+[[journeys.steps]]
+path = "/bad-gzip"
+name = "read"
+checks = [{{ body_contains = "gzip" }}]
+"#
+        );
+        let (runner, _dir) = make(&text, &server.url());
+        let mut samples: Vec<Sample> = Vec::new();
+        let mut user = runner.user(0);
+        runner.run_iteration(&mut user, 0, None, &mut samples).await;
+        // Unread, the broken body is only counted (wire bytes); read, it must decode, and fails.
+        assert!(samples[0].error.is_none(), "{:?}", samples[0].error);
+        assert_eq!(samples[0].bytes_in, "not gzip at all".len() as u64);
+        let (kind, message) = samples[1].error.clone().expect("decoding fails");
+        assert_eq!(kind, ErrorKind::Other);
+        assert!(message.contains("gzip body does not decode"), "{message}");
+    }
 }

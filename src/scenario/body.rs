@@ -172,15 +172,27 @@ pub(crate) fn body_file(ctx: &mut Ctx, raw: &Spanned<String>, key: &str) -> Opti
     }
 }
 
-/// `basic_auth = { user = "...", password = "..." }`. The password is a secret however it is
-/// written: a literal password joins the plan's secrets (as `${env.NAME}` values do), so no
-/// output can show it.
+/// `basic_auth = { user = "...", password = "..." }`, beside `headers` (which must not set
+/// `Authorization` too). The password is a secret however it is written: a literal password
+/// joins the plan's secrets (as `${env.NAME}` values do), so no output can show it.
 pub(crate) fn basic_auth(
     ctx: &mut Ctx,
     raw: &Spanned<RawBasicAuth>,
     key: &str,
+    headers: &SpannedMap,
     check: &ScopeCheck,
 ) -> Option<BasicAuth> {
+    if let Some(name) = headers
+        .keys()
+        .find(|n| n.eq_ignore_ascii_case("authorization"))
+    {
+        ctx.err(
+            raw.span(),
+            key,
+            format!("give either `basic_auth` or an `{name}` header, not both"),
+        );
+        return None;
+    }
     let a = raw.get_ref();
     let ukey = format!("{key}.user");
     let pkey = format!("{key}.password");

@@ -282,22 +282,10 @@ fn step(
 
     let body = step_body(ctx, s, key, scope);
     let basic_auth = s.basic_auth.as_ref().and_then(|a| {
-        let akey = format!("{key}.basic_auth");
-        if let Some((name, _)) = s
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
-        {
-            ctx.err(
-                a.span(),
-                &akey,
-                format!("give either `basic_auth` or an `{name}` header, not both"),
-            );
-            return None;
-        }
-        basic_auth(ctx, a, &akey, &|ctx, t, span, k| {
-            scope.check(ctx, t, span, k)
-        })
+        let check = |ctx: &mut Ctx, t: &Template, span: Range<usize>, k: &str| {
+            scope.check(ctx, t, span, k);
+        };
+        basic_auth(ctx, a, &format!("{key}.basic_auth"), &s.headers, &check)
     });
 
     let checks = s

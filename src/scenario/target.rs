@@ -144,28 +144,15 @@ fn http_spec(ctx: &mut Ctx, t: &RawTarget, variables: &BTreeMap<String, Template
         }
     }
     if let Some(a) = &t.basic_auth {
-        let key = "target.basic_auth";
-        if let Some((name, _)) = t
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
-        {
-            ctx.err(
-                a.span(),
-                key,
-                format!("give either `basic_auth` or an `{name}` header, not both"),
-            );
-        } else {
-            let only_variables = |ctx: &mut Ctx,
-                                  t: &Template,
-                                  span: std::ops::Range<usize>,
-                                  k: &str| {
-                if let Some(var) = t.variables().find(|v| !variables.contains_key(*v)) {
-                    ctx.err(span, k, format!("`${{{var}}}` is not a scenario variable: the target's credentials go with every request, so they may use only `[variables]`, `${{env.NAME}}` and `${{random...}}`; put them in the steps' `basic_auth` instead"));
-                }
-            };
-            spec.basic_auth = basic_auth(ctx, a, key, &only_variables);
-        }
+        let only_variables = |ctx: &mut Ctx,
+                              t: &Template,
+                              span: std::ops::Range<usize>,
+                              k: &str| {
+            if let Some(var) = t.variables().find(|v| !variables.contains_key(*v)) {
+                ctx.err(span, k, format!("`${{{var}}}` is not a scenario variable: the target's credentials go with every request, so they may use only `[variables]`, `${{env.NAME}}` and `${{random...}}`; put them in the steps' `basic_auth` instead"));
+            }
+        };
+        spec.basic_auth = basic_auth(ctx, a, "target.basic_auth", &t.headers, &only_variables);
     }
     spec
 }
