@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The README's test command: installs what the tests need (redis-server, chromium) when it is missing,
-# then checks formatting and lints and runs the whole test suite against real components.
+# The README's test command: installs what the tests need (redis-server, chromium, nginx, and h2load
+# from nghttp2-client) when it is missing, then checks formatting and lints and runs the whole test
+# suite against real components.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# nginx is in /usr/sbin, which is not on every user's PATH.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "ci/test.sh: installing ${need[*]} from the Debian packages"
   if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi

@@ -71,6 +71,7 @@ pub(crate) mod tests {
             bytes_received: 0,
             bytes_sent: 0,
             status_counts: Default::default(),
+            protocols: Default::default(),
             errors: vec![],
             latency: empty.clone(),
             histogram: String::new(),

@@ -56,6 +56,7 @@ mod tests {
             bytes_received: 0,
             bytes_sent: 0,
             status_counts: Default::default(),
+            protocols: Default::default(),
             errors: Vec::new(),
             latency: summarize(&h),
             histogram: encode(&h).expect("encode"),

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 
 use super::recorder::Shared;
 use super::sample::{CacheOutcome, Sample};
-use crate::model::ErrorKind;
+use crate::model::{ErrorKind, Protocol};
 
 /// Entries buffered before a hand-over even when the second has not changed.
 const BATCH: usize = 512;
@@ -20,7 +20,7 @@ pub(crate) const NO_SEND: u64 = u64::MAX;
 /// `error` value meaning "success".
 pub(crate) const NO_ERROR: u8 = u8::MAX;
 
-/// A sample as buffered: plain numbers only, 40 bytes.
+/// A sample as buffered: plain numbers only, 48 bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
     pub latency_us: u64,
@@ -33,6 +33,8 @@ pub(crate) struct Entry {
     pub cache: CacheOutcome,
     /// `ErrorKind as u8`, or [`NO_ERROR`].
     pub error: u8,
+    /// `None` when no response arrived.
+    pub protocol: Option<Protocol>,
 }
 
 impl Entry {
@@ -110,6 +112,7 @@ impl LocalRecorder {
             status: sample.status.unwrap_or(0),
             cache: sample.cache,
             error,
+            protocol: sample.protocol,
         });
         if let Some((kind, message)) = message
             && !self

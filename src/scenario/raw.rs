@@ -71,6 +71,8 @@ pub struct RawTarget {
     pub pid: Option<S<i64>>,
     pub ca_file: Option<S<String>>,
     pub insecure: Option<S<bool>>,
+    pub http: Option<S<String>>,
+    pub max_streams: Option<S<i64>>,
 }
 
 /// `bundled = true`, or a `[target.bundled]` table of options.

@@ -2,6 +2,8 @@
 //! built `stampede` binary, scenario files in temporary directories.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod nginx;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;

@@ -108,6 +108,7 @@ pub fn one_hour_result() -> RunResult {
             bytes_received: requests * 2_300,
             bytes_sent: requests * 120,
             status_counts,
+            protocols: BTreeMap::new(),
             errors,
             latency: summarize(&hist),
             histogram: encode(&hist).expect("encode"),

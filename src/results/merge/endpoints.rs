@@ -12,6 +12,7 @@ pub(super) struct Acc {
     bytes_received: u64,
     bytes_sent: u64,
     status_counts: BTreeMap<String, u64>,
+    protocols: BTreeMap<String, u64>,
     errors: BTreeMap<ErrorKind, (u64, String)>,
     latency: Histogram<u64>,
     send: Option<Histogram<u64>>,
@@ -28,6 +29,7 @@ impl Acc {
             bytes_received: 0,
             bytes_sent: 0,
             status_counts: BTreeMap::new(),
+            protocols: BTreeMap::new(),
             errors: BTreeMap::new(),
             latency: new_latency_histogram(),
             send: None,
@@ -60,6 +62,9 @@ impl Acc {
         self.bytes_sent += e.bytes_sent;
         for (status, n) in &e.status_counts {
             *self.status_counts.entry(status.clone()).or_default() += n;
+        }
+        for (protocol, n) in &e.protocols {
+            *self.protocols.entry(protocol.clone()).or_default() += n;
         }
         for error in &e.errors {
             self.errors
@@ -109,6 +114,7 @@ impl Acc {
             bytes_received: self.bytes_received,
             bytes_sent: self.bytes_sent,
             status_counts: self.status_counts,
+            protocols: self.protocols,
             errors: self
                 .errors
                 .into_iter()
