@@ -65,23 +65,32 @@ fn run_clean(ws: &Workspace, text: &str) -> serde_json::Value {
     results
 }
 
-/// The endpoint's responses by protocol, from the results.
-fn protocols(results: &serde_json::Value) -> serde_json::Value {
-    results["endpoints"][0]["protocols"].clone()
-}
-
-/// (protocols, distinct connections) of the logged requests to paths starting with `prefix`.
-fn logged(nginx: &Nginx, prefix: &str) -> (BTreeSet<String>, BTreeSet<u64>) {
+/// Checks that the results count every response of the endpoint as carried by `protocol` and that
+/// nginx logged every request to paths starting with `path` as `logged_as`; returns the nginx
+/// connections those requests came on.
+#[track_caller]
+fn assert_carried_by(
+    results: &serde_json::Value,
+    nginx: &Nginx,
+    path: &str,
+    protocol: &str,
+    logged_as: &str,
+) -> BTreeSet<u64> {
+    let endpoint = &results["endpoints"][0];
+    assert_eq!(
+        endpoint["protocols"],
+        serde_json::json!({ protocol: endpoint["requests"] }),
+        "{path}"
+    );
     let requests: Vec<_> = nginx
         .requests()
         .into_iter()
-        .filter(|(_, _, _, uri)| uri.starts_with(prefix))
+        .filter(|(_, _, _, uri)| uri.starts_with(path))
         .collect();
-    assert!(!requests.is_empty(), "nginx logged no request to {prefix}");
-    (
-        requests.iter().map(|r| r.0.clone()).collect(),
-        requests.iter().map(|r| r.1).collect(),
-    )
+    assert!(!requests.is_empty(), "nginx logged no request to {path}");
+    let protocols: BTreeSet<&str> = requests.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(protocols, BTreeSet::from([logged_as]), "{path}");
+    requests.iter().map(|r| r.1).collect()
 }
 
 #[test]
@@ -90,39 +99,20 @@ fn tls_auto_negotiates_http2_by_alpn_and_http_1_1_stays_http_1_1() {
     let ws = Workspace::new();
     let closed = "model = \"closed\"\nusers = 2\nduration = \"1s\"";
 
-    let text = scenario(&nginx, "", closed, "/proto").replace(
-        "{ status = 200 }]",
-        "{ status = 200 }, { body_contains = \"HTTP/2.0\" }]",
-    );
-    let results = run_clean(&ws, &text);
-    let requests = results["endpoints"][0]["requests"].clone();
-    assert_eq!(
-        protocols(&results),
-        serde_json::json!({ "HTTP/2": requests })
-    );
-    assert_eq!(
-        logged(&nginx, "/proto").0,
-        BTreeSet::from(["HTTP/2.0".into()])
-    );
-    // The report's endpoint table says it too.
-    let html = std::fs::read_to_string(ws.out_dir().join("report.html")).expect("report.html");
-    assert!(html.contains(">protocol<") && html.contains(">HTTP/2<"));
-
-    nginx.clear_log();
-    let text = scenario(&nginx, "http = \"1.1\"", closed, "/proto").replace(
-        "{ status = 200 }]",
-        "{ status = 200 }, { body_contains = \"HTTP/1.1\" }]",
-    );
-    let results = run_clean(&ws, &text);
-    let requests = results["endpoints"][0]["requests"].clone();
-    assert_eq!(
-        protocols(&results),
-        serde_json::json!({ "HTTP/1.1": requests })
-    );
-    assert_eq!(
-        logged(&nginx, "/proto").0,
-        BTreeSet::from(["HTTP/1.1".into()])
-    );
+    for (extra, protocol, logged_as) in [
+        ("", "HTTP/2", "HTTP/2.0"),
+        ("http = \"1.1\"", "HTTP/1.1", "HTTP/1.1"),
+    ] {
+        nginx.clear_log();
+        // nginx answers the protocol it saw: the check reads it.
+        let check = format!("{{ status = 200 }}, {{ body_contains = \"{logged_as}\" }}]");
+        let text = scenario(&nginx, extra, closed, "/proto").replace("{ status = 200 }]", &check);
+        let results = run_clean(&ws, &text);
+        assert_carried_by(&results, &nginx, "/proto", protocol, logged_as);
+        // The report's endpoint table says it too.
+        let html = std::fs::read_to_string(ws.out_dir().join("report.html")).expect("report.html");
+        assert!(html.contains(">protocol<") && html.contains(&format!(">{protocol}<")));
+    }
 }
 
 #[test]
@@ -136,17 +126,7 @@ fn h2c_with_prior_knowledge_in_every_load_model() {
     ] {
         nginx.clear_log();
         let results = run_clean(&ws, &scenario(&nginx, "http = \"2\"", load, "/proto"));
-        let requests = results["endpoints"][0]["requests"].clone();
-        assert_eq!(
-            protocols(&results),
-            serde_json::json!({ "HTTP/2": requests }),
-            "{load}"
-        );
-        assert_eq!(
-            logged(&nginx, "/proto").0,
-            BTreeSet::from(["HTTP/2.0".into()]),
-            "{load}"
-        );
+        assert_carried_by(&results, &nginx, "/proto", "HTTP/2", "HTTP/2.0");
     }
     // Without `http = "2"`, a plain http URL is HTTP/1.1, which this nginx does not speak: the
     // target is unreachable, said before any load.
@@ -197,30 +177,8 @@ impl Gate {
                 }
             }),
         );
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .expect("gate runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                addr_tx
-                    .send(listener.local_addr().expect("addr"))
-                    .expect("send");
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stop.await;
-                    })
-                    .await
-                    .expect("serve");
-            });
-        });
-        let port = addr_rx.recv().expect("gate address").port();
+        let (addr, shutdown) = common::serve(app);
+        let port = addr.port();
         Gate {
             port,
             _shutdown: shutdown,
@@ -265,9 +223,8 @@ fn many_streams_share_one_connection_in_every_load_model() {
     for (name, load) in models {
         let path = format!("/gate/{name}");
         let text = scenario(&nginx, "http = \"2\"\nmax_streams = 8", load, &path);
-        run_clean(&ws, &text);
-        let (protocols, connections) = logged(&nginx, &path);
-        assert_eq!(protocols, BTreeSet::from(["HTTP/2.0".into()]), "{name}");
+        let results = run_clean(&ws, &text);
+        let connections = assert_carried_by(&results, &nginx, &path, "HTTP/2", "HTTP/2.0");
         assert!(
             connections.len() < 8,
             "{name}: 8 requests at once over {} connections",
@@ -296,8 +253,8 @@ fn the_servers_stream_limit_is_respected_with_more_connections() {
         "model = \"closed\"\nusers = 8\nduration = \"2s\"",
         "/ok",
     );
-    run_clean(&ws, &text);
-    let (_, connections) = logged(&nginx, "/ok");
+    let results = run_clean(&ws, &text);
+    let connections = assert_carried_by(&results, &nginx, "/ok", "HTTP/2", "HTTP/2.0");
     assert_eq!(connections.len(), 4, "{connections:?}");
 }
 
@@ -318,8 +275,7 @@ fn connections_the_server_retires_are_replaced_without_failures() {
         requests > 40,
         "{requests} requests: too few to retire a connection"
     );
-    let (protocols, connections) = logged(&nginx, "/ok");
-    assert_eq!(protocols, BTreeSet::from(["HTTP/2.0".into()]));
+    let connections = assert_carried_by(&results, &nginx, "/ok", "HTTP/2", "HTTP/2.0");
     assert!(connections.len() >= 2, "{connections:?}");
 }
 
@@ -346,12 +302,9 @@ fn gzip_responses_from_nginx_arrive_over_http2_compressed() {
         "/gz",
     );
     let results = run_clean(&ws, &text);
+    assert_carried_by(&results, &nginx, "/gz", "HTTP/2", "HTTP/2.0");
     let endpoint = &results["endpoints"][0];
     let requests = endpoint["requests"].as_u64().unwrap_or(0);
-    assert_eq!(
-        endpoint["protocols"],
-        serde_json::json!({ "HTTP/2": requests })
-    );
     // The wire bytes: compressed, far fewer than the 2,700-byte body.
     let per_request = endpoint["bytes_received"].as_u64().unwrap_or(0) / requests.max(1);
     assert!(

@@ -12,9 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
-};
+use super::certs::test_certificates;
 
 /// How nginx listens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,10 +68,10 @@ impl Nginx {
             Listen::Http1 => format!("listen 127.0.0.1:{port};"),
             Listen::H2c => format!("listen 127.0.0.1:{port} http2;"),
             Listen::Tls => {
-                let (ca, cert, key) = certificates();
-                std::fs::write(root.join("ca.pem"), ca).expect("write CA");
-                std::fs::write(root.join("server.pem"), cert).expect("write certificate");
-                std::fs::write(root.join("server.key"), key).expect("write key");
+                let certs = test_certificates();
+                std::fs::write(root.join("ca.pem"), certs.ca_pem).expect("write CA");
+                std::fs::write(root.join("server.pem"), certs.leaf_pem).expect("write certificate");
+                std::fs::write(root.join("server.key"), certs.key_pem).expect("write key");
                 format!(
                     "listen 127.0.0.1:{port} ssl http2;\n        ssl_certificate {0}/server.pem;\n        ssl_certificate_key {0}/server.key;",
                     root.display()
@@ -214,22 +212,4 @@ impl Drop for Nginx {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A CA's PEM, and a certificate for 127.0.0.1 / localhost signed by it with its key (PEM).
-fn certificates() -> (String, String, String) {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Stampede nginx test CA");
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("CA key"))
-        .expect("CA certificate");
-    let key = KeyPair::generate().expect("server key");
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-        .expect("server params")
-        .signed_by(&key, &*ca)
-        .expect("server certificate");
-    (ca.pem(), leaf.pem(), key.serialize_pem())
 }
