@@ -9,6 +9,9 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+# nginx is in /usr/sbin, which is not on every user's PATH.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "ci/test.sh: installing ${need[*]} from the Debian packages"
   if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi

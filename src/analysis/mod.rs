@@ -72,6 +72,7 @@ pub(crate) mod tests {
             bytes_sent: 0,
             redirects: 0,
             status_counts: Default::default(),
+            protocols: Default::default(),
             errors: vec![],
             latency: empty.clone(),
             histogram: String::new(),

@@ -57,6 +57,7 @@ mod tests {
             bytes_sent: 0,
             redirects: 0,
             status_counts: Default::default(),
+            protocols: Default::default(),
             errors: Vec::new(),
             latency: summarize(&h),
             histogram: encode(&h).expect("encode"),

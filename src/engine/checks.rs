@@ -73,12 +73,7 @@ mod tests {
         headers.append("vary", HeaderValue::from_static("accept"));
         headers.append("vary", HeaderValue::from_static("origin"));
         headers.insert("x-cache", HeaderValue::from_static("HIT"));
-        Response {
-            status: 200,
-            headers,
-            body: Bytes::from_static(b"order id=17 ok"),
-            bytes_in: 14,
-        }
+        Response::ok(headers, Bytes::from_static(b"order id=17 ok"))
     }
 
     #[test]

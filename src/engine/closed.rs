@@ -9,6 +9,10 @@
 //! argv and can exit the process), with the telnet controller off, quiet, and no metrics, reports
 //! or summaries of its own.
 //!
+//! Connections: over HTTP/1.1 each user has its own; over HTTP/2 the users share one pool of
+//! connections, `max_streams` users per connection (see [`super::share`]), as many users of one
+//! site share a proxy's connection, and each user keeps its seat from one request to the next.
+//!
 //! Stopping: at the end of the measured duration no new iteration starts and those in flight get
 //! a grace period (the request timeout, at most [`MAX_GRACE`]) to finish, so every request the
 //! server saw is recorded; Ctrl-C (the context's token) drops in-flight iterations at once. Either
@@ -70,6 +74,7 @@ pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineErro
         .collect();
     let now = Instant::now();
     let shared = Arc::new(Shared {
+        pool: client.pool(),
         runner: JourneyRunner::new(ctx.plan.clone(), client, &ctx.base_url)?,
         recorder: ctx.recorder.clone(),
         // Warm-up traffic goes to a recorder that is dropped unread.
@@ -162,6 +167,8 @@ impl Drop for Running<'_> {
 /// What every goose user shares.
 struct Shared {
     runner: JourneyRunner,
+    /// The HTTP/2 connections every virtual user shares (`max_streams` users per connection).
+    pool: Arc<super::share::Pool>,
     recorder: Recorder,
     warmup_recorder: Recorder,
     measure_start: Instant,
@@ -202,6 +209,7 @@ fn build_attack(
                     measured: shared.recorder.local(),
                     warmup: shared.warmup_recorder.local(),
                 };
+                slot.state.conn_mut().share(&shared.pool);
                 if !shared.end.is_cancelled() {
                     let rec = if Instant::now() < shared.measure_start {
                         &mut slot.warmup

@@ -119,12 +119,7 @@ mod tests {
         for (n, v) in headers {
             map.append(*n, HeaderValue::from_static(v));
         }
-        Response {
-            status: 200,
-            headers: map,
-            body: Bytes::from_static(body.as_bytes()),
-            bytes_in: body.len() as u64,
-        }
+        Response::ok(map, Bytes::from_static(body.as_bytes()))
     }
 
     #[test]

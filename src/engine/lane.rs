@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use super::step::SampleSink;
 use crate::metrics::LocalRecorder;
 use crate::metrics::Sample;
+use crate::model::Protocol;
 
 /// One lane per runtime worker thread.
 pub(crate) fn lane_count() -> usize {
@@ -35,20 +36,25 @@ impl SampleSink for LaneSink<'_> {
     }
 }
 
+/// What the open and throughput models start from, once the setup journeys ran.
+pub(crate) struct Prepared {
+    pub runner: std::sync::Arc<super::journey::JourneyRunner>,
+    /// The variables every arrival or worker starts from (`[variables]` and what the setup
+    /// journeys extracted).
+    pub base: super::journey::Variables,
+    /// A warning when the setup failed.
+    pub warnings: Vec<String>,
+    /// Workers per connection: 1 for HTTP/1.1, `[target] max_streams` when the target speaks
+    /// HTTP/2 (the workers of a lane then share connections, see [`super::share`]).
+    pub streams: usize,
+}
+
 /// What the open and throughput models do before any load: build the runner, run the setup
-/// journeys once (recorded: they are real requests), and return the variables every arrival or
-/// worker starts from (and make the cookies they received every jar's start), plus a warning
-/// when the setup failed.
+/// journeys once (recorded: they are real requests), make the cookies they received every jar's
+/// start, and learn the protocol the target speaks.
 pub(crate) async fn prepare(
     ctx: &super::context::EngineContext,
-) -> Result<
-    (
-        std::sync::Arc<super::journey::JourneyRunner>,
-        super::journey::Variables,
-        Vec<String>,
-    ),
-    super::context::EngineError,
-> {
+) -> Result<Prepared, super::context::EngineError> {
     let client = super::client::HttpClient::for_target(&ctx.plan.target)?;
     let mut runner = super::journey::JourneyRunner::new(ctx.plan.clone(), client, &ctx.base_url)?;
     let mut warnings = Vec::new();
@@ -65,9 +71,17 @@ pub(crate) async fn prepare(
             report.failures, report.requests
         ));
     }
-    let base = setup_user.variables();
     runner.seed_cookies(setup_user.jar().clone());
-    Ok((std::sync::Arc::new(runner), base, warnings))
+    let streams = match runner.client().protocol(runner.base_url()).await {
+        Some(Protocol::Http2) => runner.client().max_streams(),
+        _ => 1,
+    };
+    Ok(Prepared {
+        base: setup_user.variables(),
+        runner: std::sync::Arc::new(runner),
+        warnings,
+        streams,
+    })
 }
 
 /// Runs a lane on a thread of its own with a single-threaded runtime, like a wrk thread: no work

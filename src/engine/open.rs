@@ -6,9 +6,10 @@
 //!   intended times. Nothing crosses threads per arrival: no channel, no shared lock, no shared
 //!   connection pool, which is what lets the open model keep up with the throughput model.
 //! - An arrival is queued in its lane and run by one of the lane's workers: long-lived journey
-//!   runners, each with a connection of its own, restarting its user for every arrival. No future
-//!   and no user is built per arrival (that alone cost as much as the request itself), and no
-//!   connection is leased per request. The lane's [`Crew`] says how many workers there are: the
+//!   runners, each with a connection of its own (over HTTP/2, a seat on one of the lane's shared
+//!   connections: `max_streams` workers per connection), restarting its user for every arrival.
+//!   No future and no user is built per arrival (that alone cost as much as the request itself),
+//!   and no connection is leased per request. The lane's [`Crew`] says how many workers there are: the
 //!   scenario's `connections`, opened before the load, or as many as the target needs while it
 //!   answers (arrivals queue for a worker while it is stalled).
 //! - At most `max_in_flight` iterations are queued or running at once (split evenly over the
@@ -39,7 +40,7 @@ use super::alarm::Alarm;
 use super::context::{EngineContext, EngineError, EngineSummary};
 use super::crew::{Crew, Hire, MAX_OPENING};
 use super::journey::{JourneyRunner, Variables};
-use super::lane::{LaneSink, lane_count, on_own_thread, prepare};
+use super::lane::{LaneSink, Prepared, lane_count, on_own_thread, prepare};
 use super::pacer::Pacer;
 use crate::metrics::{LocalRecorder, Recorder};
 use crate::scenario::plan::LoadModel;
@@ -158,7 +159,12 @@ pub async fn run_open(ctx: &EngineContext) -> Result<EngineSummary, EngineError>
             model: ctx.plan.load.model.name(),
         });
     };
-    let (runner, base, warnings) = prepare(ctx).await?;
+    let Prepared {
+        runner,
+        base,
+        warnings,
+        streams,
+    } = prepare(ctx).await?;
     // Ready: the load begins at the start gate (a Ctrl-C meanwhile stops the lanes at once).
     ctx.start.wait(&ctx.cancel).await;
     let warmup = ctx.plan.load.warmup;
@@ -179,7 +185,13 @@ pub async fn run_open(ctx: &EngineContext) -> Result<EngineSummary, EngineError>
 
     let n_lanes = lane_count() as u64;
     let caps = split(u64::from(*max_in_flight).max(1), n_lanes);
-    let crews = connections.map(|c| split(u64::from(c), n_lanes));
+    // Over HTTP/2 each connection seats `streams` workers.
+    let crews = connections.map(|c| {
+        split(u64::from(c), n_lanes)
+            .into_iter()
+            .map(|n| n * streams as u64)
+            .collect::<Vec<_>>()
+    });
     let lanes: Vec<_> = caps
         .into_iter()
         .enumerate()
@@ -254,10 +266,12 @@ impl Lane {
         // Arrivals queued or being run.
         let in_flight = AtomicUsize::new(0);
         let completed = AtomicU64::new(0);
+        let pool = self.runner.client().pool();
         let hire = |w: u64| {
             let (runner, rec, queue, crew) = (&self.runner, &rec, &queue, &crew);
             let (in_flight, completed) = (&in_flight, &completed);
             let mut user = runner.user_with(self.base.clone(), w);
+            user.conn_mut().share(&pool);
             async move {
                 // A failed connect is not recorded here: the first request tries again and
                 // records what happens.

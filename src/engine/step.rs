@@ -372,6 +372,7 @@ impl PreparedStep {
             latency_us: 0,
             send_latency_us: None,
             status: None,
+            protocol: None,
             error: None,
             cache: CacheOutcome::Absent,
             bytes_in: 0,
@@ -423,6 +424,7 @@ impl PreparedStep {
             }
         };
         sample.status = Some(resp.status);
+        sample.protocol = Some(resp.protocol);
         sample.bytes_in += resp.bytes_in;
         sample.cache = cache.outcome(&resp);
         if let Some(error) = self.status_failure(resp.status) {

@@ -1,7 +1,9 @@
-//! The throughput model (capacity, like wrk and oha): `connections` workers, each with its own
-//! keep-alive connection, run journey iterations back to back (no think time) as fast as the target
-//! answers, on the same request path as the open model. Workers are spread over the lanes (one task
-//! and one recorder per runtime thread, see [`super::lane`]).
+//! The throughput model (capacity, like wrk and oha): `connections` connections carry journey
+//! iterations back to back (no think time) as fast as the target answers, on the same request path
+//! as the open model. Over HTTP/1.1 each connection is one worker's; over HTTP/2 each carries
+//! `max_streams` workers, one stream each (like `h2load -c connections -m max_streams`). The
+//! connections, and their workers, are spread over the lanes (one task, one recorder and one
+//! pool of HTTP/2 connections per runtime thread, see [`super::lane`]).
 //!
 //! Warm-up iterations (those starting before the warm-up ends) are not recorded. A worker starts no
 //! iteration after the measured end; the ones in flight then are awaited (bounded by the request
@@ -18,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::context::{EngineContext, EngineError, EngineSummary};
 use super::journey::{JourneyRunner, Variables};
-use super::lane::{LaneSink, lane_count, on_own_thread, prepare};
+use super::lane::{LaneSink, Prepared, lane_count, on_own_thread, prepare};
 use crate::metrics::LocalRecorder;
 use crate::scenario::plan::LoadModel;
 
@@ -35,7 +37,12 @@ pub async fn run_throughput(ctx: &EngineContext) -> Result<EngineSummary, Engine
         });
     };
     let connections = (*connections).max(1) as u64;
-    let (runner, base, warnings) = prepare(ctx).await?;
+    let Prepared {
+        runner,
+        base,
+        warnings,
+        streams,
+    } = prepare(ctx).await?;
     // Ready: the warm-up begins at the start gate.
     ctx.start.wait(&ctx.cancel).await;
     // Measured from the recorder's start, so its windows and this engine agree on the timeline.
@@ -50,10 +57,17 @@ pub async fn run_throughput(ctx: &EngineContext) -> Result<EngineSummary, Engine
     };
     ctx.recorder.set_load(connections as f64);
     let mut lanes = Vec::new();
+    let mut first_worker = 0;
     for lane_index in 0..n_lanes {
-        let workers: Vec<u64> = (0..connections)
-            .filter(|w| w % n_lanes == lane_index)
-            .collect();
+        // The lane's share of the connections, and the workers that fill them.
+        let lane_connections =
+            connections / n_lanes + u64::from(lane_index < connections % n_lanes);
+        let n_workers = lane_connections * streams as u64;
+        if n_workers == 0 {
+            continue;
+        }
+        let workers: Vec<u64> = (first_worker..first_worker + n_workers).collect();
+        first_worker += n_workers;
         let lane = lane(
             runner.clone(),
             base.clone(),
@@ -100,10 +114,12 @@ async fn lane(
     cancel: CancellationToken,
 ) {
     let rec = Mutex::new(rec);
+    let pool = runner.client().pool();
     let worker = |index: u64| {
-        let (runner, base, rec, completed) = (&runner, &base, &rec, &completed);
+        let (runner, base, rec, completed, pool) = (&runner, &base, &rec, &completed, &pool);
         async move {
             let mut user = runner.user_with(base.clone(), index);
+            user.conn_mut().share(pool);
             let mut done = 0u64;
             loop {
                 let now = Instant::now();

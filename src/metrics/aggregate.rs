@@ -173,6 +173,9 @@ impl Aggregator {
             if entry.status != 0 {
                 *ep.status_counts.entry(entry.status).or_default() += 1;
             }
+            if let Some(protocol) = entry.protocol {
+                *ep.protocols.entry(protocol).or_default() += 1;
+            }
             if entry.error != NO_ERROR {
                 ep.failures += 1;
                 if let Some(kind) = error_kind(entry.error) {

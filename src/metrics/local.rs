@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 
 use super::recorder::Shared;
 use super::sample::{CacheOutcome, Sample};
-use crate::model::ErrorKind;
+use crate::model::{ErrorKind, Protocol};
 
 /// Entries buffered before a hand-over even when the second has not changed.
 const BATCH: usize = 512;
@@ -35,6 +35,8 @@ pub(crate) struct Entry {
     pub cache: CacheOutcome,
     /// `ErrorKind as u8`, or [`NO_ERROR`].
     pub error: u8,
+    /// `None` when no response arrived.
+    pub protocol: Option<Protocol>,
 }
 
 impl Entry {
@@ -113,6 +115,7 @@ impl LocalRecorder {
             status: sample.status.unwrap_or(0),
             cache: sample.cache,
             error,
+            protocol: sample.protocol,
         });
         if let Some((kind, message)) = message
             && !self

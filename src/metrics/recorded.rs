@@ -9,7 +9,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 
 use crate::model::histogram::new_latency_histogram;
-use crate::model::{CacheCounts, ErrorKind, Window};
+use crate::model::{CacheCounts, ErrorKind, Protocol, Window};
 
 /// Everything recorded for one endpoint (or for all together).
 #[derive(Debug, Clone)]
@@ -25,6 +25,8 @@ pub struct EndpointRecord {
     pub failures: u64,
     /// Responses by HTTP status.
     pub status_counts: BTreeMap<u16, u64>,
+    /// Responses by the HTTP version that carried them.
+    pub protocols: BTreeMap<Protocol, u64>,
     /// Failures by kind: count and the first message seen.
     pub errors: BTreeMap<ErrorKind, (u64, String)>,
     pub cache: CacheCounts,
@@ -44,6 +46,7 @@ impl EndpointRecord {
             requests: 0,
             failures: 0,
             status_counts: BTreeMap::new(),
+            protocols: BTreeMap::new(),
             errors: BTreeMap::new(),
             cache: CacheCounts::default(),
             bytes_in: 0,
@@ -64,6 +67,9 @@ impl EndpointRecord {
         self.failures += other.failures;
         for (status, n) in &other.status_counts {
             *self.status_counts.entry(*status).or_default() += n;
+        }
+        for (protocol, n) in &other.protocols {
+            *self.protocols.entry(*protocol).or_default() += n;
         }
         for (kind, (n, message)) in &other.errors {
             let entry = self

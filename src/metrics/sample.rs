@@ -1,7 +1,7 @@
 //! What the engine hands the recorder for each request: the contract between the request path
 //! (`engine`) and the recording (`metrics`). Kept small and plain so recording stays cheap.
 
-use crate::model::ErrorKind;
+use crate::model::{ErrorKind, Protocol};
 
 /// What a response said about the cache (from the configured header, default `X-Cache`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,8 @@ pub struct Sample {
     pub send_latency_us: Option<u64>,
     /// The HTTP status, when a response arrived.
     pub status: Option<u16>,
+    /// The HTTP version of the response, when one arrived.
+    pub protocol: Option<Protocol>,
     /// `None` for a success; otherwise the failure kind and a short message (never a secret).
     pub error: Option<(ErrorKind, String)>,
     pub cache: CacheOutcome,

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use super::hlog::{SEND_TAG, read_hlog};
 use super::local::error_kind;
 use super::*;
-use crate::model::ErrorKind;
 use crate::model::histogram::new_latency_histogram;
+use crate::model::{ErrorKind, Protocol};
 
 fn config(open_model: bool, hlog: Option<std::path::PathBuf>) -> RecorderConfig {
     RecorderConfig {
@@ -27,6 +27,7 @@ fn ok(endpoint: usize, latency_us: u64) -> Sample {
         latency_us,
         send_latency_us: None,
         status: Some(200),
+        protocol: Some(Protocol::Http1),
         error: None,
         cache: CacheOutcome::Hit,
         bytes_in: 100,
@@ -38,6 +39,7 @@ fn ok(endpoint: usize, latency_us: u64) -> Sample {
 fn failed(endpoint: usize, kind: ErrorKind, message: &str) -> Sample {
     Sample {
         status: None,
+        protocol: None,
         error: Some((kind, message.into())),
         cache: CacheOutcome::Absent,
         bytes_in: 0,
@@ -73,6 +75,11 @@ fn counts_are_exact_across_tasks_and_percentiles_come_from_merged_histograms() {
     assert_eq!(total.requests, 40_008);
     assert_eq!(total.failures, 8);
     assert_eq!(total.status_counts.get(&200), Some(&40_000));
+    // Only responses carry a protocol.
+    assert_eq!(
+        total.protocols.iter().collect::<Vec<_>>(),
+        [(&Protocol::Http1, &40_000)]
+    );
     assert_eq!(total.cache.hits, 40_000);
     assert_eq!(total.bytes_in, 4_000_000);
     assert_eq!(total.bytes_out, 400_080);

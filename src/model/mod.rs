@@ -198,6 +198,10 @@ pub struct EndpointStats {
     pub redirects: u64,
     /// Responses by status code ("200": 1234).
     pub status_counts: BTreeMap<String, u64>,
+    /// Responses by the HTTP version that carried them ("HTTP/1.1" or "HTTP/2": count); absent in
+    /// results written before it was recorded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub protocols: BTreeMap<String, u64>,
     /// Failures by kind, with a sample message each.
     pub errors: Vec<ErrorCount>,
     /// Latency from the intended start (open model) or from the send (other models).
@@ -262,6 +266,23 @@ pub enum ErrorKind {
     /// Anything else (kept so that results written before `tls` and `protocol` existed still
     /// read).
     Other,
+}
+
+/// The HTTP version that carried a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    Http1,
+    Http2,
+}
+
+impl Protocol {
+    /// As written in results and reports: `HTTP/1.1`, `HTTP/2`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Http1 => "HTTP/1.1",
+            Protocol::Http2 => "HTTP/2",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

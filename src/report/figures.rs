@@ -184,6 +184,31 @@ pub fn endpoint_cells(stats: &EndpointStats, base: Option<&EndpointStats>) -> Ve
     ]
 }
 
+/// The HTTP versions that carried an endpoint's responses: `HTTP/2`, or the shares when several
+/// did (`HTTP/2 90% · HTTP/1.1 10%`, the most used first); `None` when none was recorded (no
+/// response, or results from before protocols were recorded).
+pub fn protocol_text(stats: &EndpointStats) -> Option<String> {
+    let total: u64 = stats.protocols.values().sum();
+    let mut used: Vec<(&String, &u64)> = stats.protocols.iter().filter(|(_, n)| **n > 0).collect();
+    used.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    match used.as_slice() {
+        [] => None,
+        [(name, _)] => Some((*name).clone()),
+        several => Some(
+            several
+                .iter()
+                .map(|(name, n)| {
+                    format!(
+                        "{name} {}",
+                        crate::units::format_percent(**n as f64 / total as f64)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" · "),
+        ),
+    }
+}
+
 /// Bytes for people: "512 B", "655.7 KiB", "12.3 MiB".
 pub fn format_bytes(bytes: u64) -> String {
     let b = bytes as f64;

@@ -10,6 +10,7 @@ use tabled::builder::Builder;
 use tabled::settings::object::Columns;
 use tabled::settings::{Alignment, Style};
 
+use super::figures::protocol_text;
 use crate::model::{EndpointStats, OutcomeStatus, RunResult};
 use crate::units::format_micros;
 
@@ -21,6 +22,7 @@ pub fn write_summary(out: &mut dyn Write, result: &RunResult) -> io::Result<()> 
         result.scenario.name, result.scenario.kind, result.load.summary, result.duration_secs
     )?;
     writeln!(out, "{}", endpoint_table(result))?;
+    write_protocols(out, result)?;
     write_errors(out, result)?;
     write_cache(out, result)?;
     write_generator(out, result)?;
@@ -72,6 +74,27 @@ fn row(stats: &EndpointStats) -> [String; 9] {
             .hit_rate()
             .map_or_else(|| "-".to_string(), format_percent),
     ]
+}
+
+/// The HTTP version that served the responses, on one line under the table (a column would not
+/// fit a terminal): one version for the whole run, or each endpoint's when they differ.
+fn write_protocols(out: &mut dyn Write, result: &RunResult) -> io::Result<()> {
+    let Some(total) = protocol_text(&result.totals) else {
+        return Ok(());
+    };
+    let per_endpoint: Vec<(String, String)> = result
+        .endpoints
+        .iter()
+        .filter_map(|e| protocol_text(e).map(|p| (e.name.clone(), p)))
+        .collect();
+    if per_endpoint.iter().all(|(_, p)| *p == total) {
+        return writeln!(out, "Protocol: {total}");
+    }
+    let list: Vec<String> = per_endpoint
+        .iter()
+        .map(|(name, p)| format!("{name} {p}"))
+        .collect();
+    writeln!(out, "Protocols: {}", list.join(", "))
 }
 
 fn write_errors(out: &mut dyn Write, result: &RunResult) -> io::Result<()> {

@@ -235,6 +235,11 @@ fn endpoint_stats(
             .iter()
             .map(|(status, n)| (status.to_string(), *n))
             .collect(),
+        protocols: record
+            .protocols
+            .iter()
+            .map(|(protocol, n)| (protocol.name().to_string(), *n))
+            .collect(),
         errors: record
             .errors
             .iter()

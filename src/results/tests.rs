@@ -68,6 +68,7 @@ pub(crate) fn recording(plan: &Plan, hlog: Option<&Path>) -> Recorded {
                 latency_us: 1_000 + i * 100,
                 send_latency_us: Some(900 + i * 100),
                 status: Some(if failed { 500 } else { 200 }),
+                protocol: Some(crate::model::Protocol::Http2),
                 error: failed
                     .then(|| (ErrorKind::Status5xx, format!("500: invalid token {TOKEN}"))),
                 cache: if i < 6 {

@@ -56,7 +56,7 @@ pub async fn run_live(
 ) -> Result<LiveSession, RunError> {
     for url in [&targets.a, &targets.b] {
         tokio::select! {
-            reached = check_reachable(url, plan.target.timeout, &plan.target.tls) => reached?,
+            reached = check_reachable(url, &plan.target) => reached?,
             () = cancel.cancelled() => return Err(RunError::InterruptedEarly),
         }
     }

@@ -4,7 +4,11 @@
 
 use std::time::Duration;
 
-use crate::scenario::plan::TlsTrust;
+use http::Request;
+
+use crate::engine::client::{BaseUrl, Body, ClientError, Conn, HttpClient};
+use crate::model::ErrorKind;
+use crate::scenario::plan::TargetSpec;
 
 /// Longest we wait for the check, whatever the scenario's request timeout.
 pub const REACH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -17,50 +21,48 @@ pub struct Unreachable {
     pub reason: String,
 }
 
-/// Sends one `GET` to the base URL: any HTTP answer (even a 404 or a 500) means reachable; a
+/// Sends one `GET` to the base URL with the engine's own client (so in the HTTP version the
+/// scenario asks for, h2c included): any HTTP answer (even a 404 or a 500) means reachable; a
 /// refused connection, a name that does not resolve, a TLS failure or no answer within
 /// `min(timeout, REACH_TIMEOUT)` means not.
-pub async fn check_reachable(
-    base_url: &str,
-    timeout: Duration,
-    tls: &TlsTrust,
-) -> Result<(), Unreachable> {
-    let timeout = timeout.min(REACH_TIMEOUT);
+pub async fn check_reachable(base_url: &str, target: &TargetSpec) -> Result<(), Unreachable> {
+    let timeout = target.timeout.min(REACH_TIMEOUT);
     let unreachable = |reason: String| Unreachable {
         url: base_url.to_string(),
         reason,
     };
-    let client = crate::engine::tls::reqwest_builder(tls)
-        .map_err(|e| unreachable(e.to_string()))?
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| unreachable(format!("cannot build an HTTP client: {e}")))?;
-    match client.get(format!("{base_url}/")).send().await {
+    let client = HttpClient::for_target(&TargetSpec {
+        timeout,
+        ..target.clone()
+    })
+    .map_err(|e| unreachable(e.to_string()))?;
+    let base = BaseUrl::parse(base_url).map_err(|e| unreachable(e.to_string()))?;
+    let request = base
+        .uri(format!("{}/", base.prefix))
+        .map_err(|e| e.to_string())
+        .and_then(|uri| {
+            Request::get(uri)
+                .header(http::header::HOST, base.host())
+                .body(Body::default())
+                .map_err(|e| e.to_string())
+        })
+        .map_err(unreachable)?;
+    match client.send(&mut Conn::new(), request, false).await {
         Ok(_) => Ok(()),
         Err(e) => Err(unreachable(describe(&e, timeout))),
     }
 }
 
-/// The most telling words for a failed check: the innermost cause, plus what kind it was.
-fn describe(error: &reqwest::Error, timeout: Duration) -> String {
-    if error.is_timeout() {
-        return format!(
+/// The most telling words for a failed check: what kind it was, and the client's message.
+fn describe(error: &ClientError, timeout: Duration) -> String {
+    match error.kind {
+        ErrorKind::Timeout => format!(
             "no answer within {} s (is the address right, and is it listening?)",
             timeout.as_secs_f64()
-        );
+        ),
+        ErrorKind::Connect => format!("cannot connect: {}", error.message),
+        _ => format!("no valid HTTP answer: {}", error.message),
     }
-    let mut cause: &dyn std::error::Error = error;
-    while let Some(inner) = cause.source() {
-        cause = inner;
-    }
-    let kind = if error.is_connect() {
-        "cannot connect"
-    } else {
-        "no valid HTTP answer"
-    };
-    format!("{kind}: {cause}")
 }
 
 #[cfg(test)]
@@ -75,13 +77,16 @@ mod tests {
             .map(|a| a.port())
             .unwrap_or(1);
         let started = std::time::Instant::now();
-        let err = check_reachable(
-            &format!("http://127.0.0.1:{port}"),
-            Duration::from_secs(10),
-            &TlsTrust::Platform,
+        let url = format!("http://127.0.0.1:{port}");
+        let plan = crate::scenario::load_bytes(
+            format!("[target]\nurl = \"{url}\"\n[load]\nrate = \"1/s\"\nduration = \"1s\"\n[[journeys]]\nname = \"j\"\n[[journeys.steps]]\npath = \"/\"\n").as_bytes(),
+            std::path::Path::new("t.toml"),
+            &|_| None,
         )
-        .await
-        .expect_err("nothing listens there");
+        .unwrap();
+        let err = check_reachable(&url, &plan.target)
+            .await
+            .expect_err("nothing listens there");
         assert!(started.elapsed() < Duration::from_secs(3));
         assert!(err.to_string().contains("cannot connect"), "{err}");
     }

@@ -64,7 +64,7 @@ pub async fn prepare(
         }
         TargetKind::Url { base_url } => {
             tokio::select! {
-                reached = reach::check_reachable(base_url, plan.target.timeout, &plan.target.tls) => reached?,
+                reached = reach::check_reachable(base_url, &plan.target) => reached?,
                 () = cancel.cancelled() => return Err(RunError::InterruptedEarly),
             }
             Ok(ReadyTarget {

@@ -116,6 +116,11 @@ pub struct TargetSpec {
     pub tls: TlsTrust,
     /// The client's HTTP behaviour: cookies, redirects, compression, basic auth.
     pub http: HttpSpec,
+    /// The HTTP version the engine speaks (`[target] http`).
+    pub http_version: HttpVersion,
+    /// HTTP/2: how many users or workers share one connection, each with at most one request in
+    /// flight on it (`[target] max_streams`, capped by the server's own stream limit).
+    pub max_streams: u32,
 }
 
 /// What the client does beyond sending a request and reading its response (`[target] cookies`,
@@ -155,6 +160,18 @@ impl Default for HttpSpec {
 pub struct BasicAuth {
     pub user: Template,
     pub password: Template,
+}
+
+/// The HTTP version requests go out with (`[target] http`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpVersion {
+    /// https: HTTP/2 when the server picks it by ALPN, else HTTP/1.1; plain http: HTTP/1.1.
+    #[default]
+    Auto,
+    /// HTTP/1.1 only.
+    Http1,
+    /// HTTP/2 only: by ALPN over TLS, with prior knowledge (h2c) on plain http.
+    Http2,
 }
 
 /// How an https target's certificate is checked (`[target] ca_file` / `insecure`).

@@ -80,6 +80,8 @@ pub struct RawTarget {
     pub redirects: Option<S<i64>>,
     pub accept_encoding: Option<S<String>>,
     pub basic_auth: Option<S<RawBasicAuth>>,
+    pub http: Option<S<String>>,
+    pub max_streams: Option<S<i64>>,
 }
 
 /// `basic_auth = { user = "...", password = "..." }` (target or step).

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 
 use super::body::basic_auth;
-use super::plan::{BundledCache, BundledSpec, HttpSpec, TargetKind, TargetSpec, TlsTrust};
+use super::plan::{
+    BundledCache, BundledSpec, HttpSpec, HttpVersion, TargetKind, TargetSpec, TlsTrust,
+};
 use super::raw::{RawBundled, RawBundledCache, RawBundledOptions, RawTarget, SpannedMap};
 use super::template::Template;
 use super::validate::{Ctx, join, valid_header_name};
@@ -16,6 +18,15 @@ pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// Body bytes kept for checks and extraction when the scenario sets no `max_body`: far above any
 /// page or API answer a step reads, far below what would hurt when many users read at once.
 pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// HTTP/2 users or workers per connection when the scenario sets no `max_streams`: enough that
+/// HTTP/2 runs multiplex, few enough that one connection's losses (every stream on it waits) and
+/// the server's per-connection fairness do not dominate, and well under the 100 concurrent
+/// streams RFC 9113 recommends servers allow (nginx: 128).
+pub const DEFAULT_MAX_STREAMS: u32 = 10;
+
+/// The largest `max_streams` accepted.
+pub const MAX_STREAMS: u32 = 1000;
 
 /// Headers sent with every request, including setup steps that run before anything is extracted:
 /// so they may read scenario variables only.
@@ -105,6 +116,7 @@ pub(crate) fn target(
     };
     let tls = tls_trust(ctx, t, &kind);
     let http = http_spec(ctx, t, variables);
+    let (http_version, max_streams) = http_version(ctx, t, &kind);
     Some(TargetSpec {
         kind,
         timeout,
@@ -114,6 +126,8 @@ pub(crate) fn target(
         pid,
         tls,
         http,
+        http_version,
+        max_streams,
     })
 }
 
@@ -179,6 +193,56 @@ fn connect_timeout(
         );
     }
     d
+}
+
+/// `http` and `max_streams`. `max_streams` is an error where HTTP/2 cannot be spoken: with
+/// `http = "1.1"`, and with `auto` on a plain http URL (which means HTTP/1.1 there).
+fn http_version(ctx: &mut Ctx, t: &RawTarget, kind: &TargetKind) -> (HttpVersion, u32) {
+    let http = match &t.http {
+        None => HttpVersion::Auto,
+        Some(v) => match v.get_ref().as_str() {
+            "auto" => HttpVersion::Auto,
+            "1.1" => HttpVersion::Http1,
+            "2" => HttpVersion::Http2,
+            other => {
+                ctx.err(
+                    v.span(),
+                    "target.http",
+                    format!(
+                        "'{other}' is not an HTTP version: expected \"auto\", \"1.1\" or \"2\""
+                    ),
+                );
+                HttpVersion::Auto
+            }
+        },
+    };
+    if let (Some(v), HttpVersion::Http2, TargetKind::Bundled(_)) = (&t.http, http, kind) {
+        ctx.err(
+            v.span(),
+            "target.http",
+            "the bundled SalesHub speaks HTTP/1.1 only: use `http = \"2\"` with a `url` target that serves HTTP/2",
+        );
+    }
+    let Some(raw) = &t.max_streams else {
+        return (http, DEFAULT_MAX_STREAMS);
+    };
+    let max_streams = ctx.int_in(raw, "target.max_streams", 1, i64::from(MAX_STREAMS));
+    let plain = matches!(kind, TargetKind::Url { base_url } if base_url.starts_with("http://"))
+        || matches!(kind, TargetKind::Bundled(_));
+    match http {
+        HttpVersion::Http1 => ctx.err(
+            raw.span(),
+            "target.max_streams",
+            "applies to HTTP/2 only, and `http = \"1.1\"` sends one request at a time per connection",
+        ),
+        HttpVersion::Auto if plain => ctx.err(
+            raw.span(),
+            "target.max_streams",
+            "applies to HTTP/2 only, and on a plain http URL `http = \"auto\"` means HTTP/1.1: set `http = \"2\"` for HTTP/2 with prior knowledge (h2c)",
+        ),
+        _ => {}
+    }
+    (http, max_streams)
 }
 
 /// `ca_file` / `insecure`: only for an https `url`, not both; the CA file is read and parsed now,

@@ -920,3 +920,67 @@ fn basic_auth_passwords_are_secrets_and_exclude_an_authorization_header() {
         "not a scenario variable",
     );
 }
+
+#[test]
+fn http_version_and_max_streams() {
+    let plan = load(&with_journey("")).unwrap();
+    assert_eq!(plan.target.http_version, HttpVersion::Auto);
+    assert_eq!(plan.target.max_streams, 10);
+    let h2c = "url = \"http://127.0.0.1:8080/\"\nhttp = \"2\"\nmax_streams = 32\n";
+    let plan = load(&with_journey("").replace("url = \"http://127.0.0.1:8080/\"\n", h2c)).unwrap();
+    assert_eq!(
+        (plan.target.http_version, plan.target.max_streams),
+        (HttpVersion::Http2, 32)
+    );
+    let text = with_journey("").replace(
+        "url = \"http://127.0.0.1:8080/\"\n",
+        "url = \"http://127.0.0.1:8080/\"\nhttp = \"3\"\n",
+    );
+    assert_one(
+        &text,
+        pos(&text, "\"3\""),
+        "target.http",
+        "'3' is not an HTTP version: expected \"auto\", \"1.1\" or \"2\"",
+    );
+    // max_streams where HTTP/2 cannot be spoken says why, and how to get HTTP/2.
+    let text = with_journey("").replace(
+        "url = \"http://127.0.0.1:8080/\"\n",
+        "url = \"http://127.0.0.1:8080/\"\nmax_streams = 4\n",
+    );
+    assert_one(
+        &text,
+        pos(&text, "4\n"),
+        "target.max_streams",
+        "set `http = \"2\"` for HTTP/2 with prior knowledge (h2c)",
+    );
+    let text = with_journey("").replace(
+        "url = \"http://127.0.0.1:8080/\"\n",
+        "url = \"https://example.com/\"\nhttp = \"1.1\"\nmax_streams = 4\n",
+    );
+    assert_one(
+        &text,
+        pos(&text, "4\n"),
+        "target.max_streams",
+        "applies to HTTP/2 only",
+    );
+    let text = with_journey("").replace(
+        "url = \"http://127.0.0.1:8080/\"\n",
+        "url = \"https://example.com/\"\nmax_streams = 0\n",
+    );
+    assert_one(
+        &text,
+        pos(&text, "0\n"),
+        "target.max_streams",
+        "must be at least 1",
+    );
+    let text = with_journey("").replace(
+        "url = \"http://127.0.0.1:8080/\"\n",
+        "bundled = true\nhttp = \"2\"\n",
+    );
+    assert_one(
+        &text,
+        pos(&text, "\"2\""),
+        "target.http",
+        "the bundled SalesHub speaks HTTP/1.1 only",
+    );
+}

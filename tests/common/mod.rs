@@ -2,6 +2,9 @@
 //! built `stampede` binary, scenario files in temporary directories.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod certs;
+pub mod nginx;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -56,31 +59,7 @@ impl TestServer {
     /// `GET /feed?row=R` notes R in `fed`.
     pub fn start() -> TestServer {
         let state = Arc::new(ServerState::default());
-        let app = router(state.clone());
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .expect("test runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind 127.0.0.1:0");
-                addr_tx
-                    .send(listener.local_addr().expect("local addr"))
-                    .expect("send addr");
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = shutdown_rx.await;
-                    })
-                    .await
-                    .expect("serve");
-            });
-        });
-        let addr = addr_rx.recv().expect("server address");
+        let (addr, shutdown_tx) = serve(router(state.clone()));
         TestServer {
             base_url: format!("http://{addr}"),
             state,
@@ -100,6 +79,37 @@ impl TestServer {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
     }
+}
+
+/// Serves `app` on 127.0.0.1 port 0 from a thread and runtime of its own (so it keeps serving while
+/// a test blocks on a child process); returns its address, and the sender that stops it when
+/// dropped.
+pub fn serve(app: Router) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("test runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind 127.0.0.1:0");
+            addr_tx
+                .send(listener.local_addr().expect("local addr"))
+                .expect("send addr");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = shutdown_rx.await;
+                })
+                .await
+                .expect("serve");
+        });
+    });
+    let addr = addr_rx.recv().expect("server address");
+    (addr, shutdown_tx)
 }
 
 fn router(state: Arc<ServerState>) -> Router {

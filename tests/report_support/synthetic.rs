@@ -109,6 +109,7 @@ pub fn one_hour_result() -> RunResult {
             bytes_sent: requests * 120,
             redirects: 0,
             status_counts,
+            protocols: BTreeMap::new(),
             errors,
             latency: summarize(&hist),
             histogram: encode(&hist).expect("encode"),

@@ -9,14 +9,23 @@ use super::escape;
 use super::page::{Td, section, table};
 use crate::model::{EndpointStats, RunResult};
 use crate::report::figures::{
-    ENDPOINT_COLUMNS, baseline_endpoint, endpoint_cells, error_kind_name,
+    ENDPOINT_COLUMNS, baseline_endpoint, endpoint_cells, error_kind_name, protocol_text,
 };
 use crate::units::format_percent;
 
-/// Per endpoint: count, rate, p50/p90/p95/p99/max, error %, hit %, bytes; the totals last.
+/// Per endpoint: count, rate, p50/p90/p95/p99/max, error %, hit %, bytes, and the HTTP version
+/// that served it (when the results recorded one); the totals last.
 pub fn endpoints(result: &RunResult, baseline: Option<&RunResult>) -> String {
     let mut headings = vec!["endpoint"];
     headings.extend(ENDPOINT_COLUMNS);
+    let protocols = result
+        .endpoints
+        .iter()
+        .chain([&result.totals])
+        .any(|e| !e.protocols.is_empty());
+    if protocols {
+        headings.push("protocol");
+    }
     let rows: Vec<Vec<Td>> = result
         .endpoints
         .iter()
@@ -32,13 +41,19 @@ pub fn endpoints(result: &RunResult, baseline: Option<&RunResult>) -> String {
                     .map_or(String::new(), |m| format!("<small>{}</small> ", escape(m))),
                 escape(&stats.name)
             );
-            row(name, stats, baseline_endpoint(baseline, &stats.name))
+            row(
+                name,
+                stats,
+                baseline_endpoint(baseline, &stats.name),
+                protocols,
+            )
         })
         .collect();
     let total = row(
         "total".to_string(),
         &result.totals,
         baseline.map(|b| &b.totals),
+        protocols,
     );
     let note = if baseline.is_some() {
         "<p class=\"note\">Changes against the baseline beside each value (red: worse).</p>"
@@ -52,7 +67,12 @@ pub fn endpoints(result: &RunResult, baseline: Option<&RunResult>) -> String {
     )
 }
 
-fn row(name_html: String, stats: &EndpointStats, base: Option<&EndpointStats>) -> Vec<Td> {
+fn row(
+    name_html: String,
+    stats: &EndpointStats,
+    base: Option<&EndpointStats>,
+    protocol: bool,
+) -> Vec<Td> {
     let mut row = vec![Td {
         html: name_html,
         sort: None,
@@ -63,6 +83,11 @@ fn row(name_html: String, stats: &EndpointStats, base: Option<&EndpointStats>) -
             .iter()
             .map(|cell| Td::number(cell_html(cell), cell.sort)),
     );
+    if protocol {
+        row.push(Td::text(
+            &protocol_text(stats).unwrap_or_else(|| "-".into()),
+        ));
+    }
     row
 }
 

@@ -13,6 +13,7 @@ pub(super) struct Acc {
     bytes_sent: u64,
     redirects: u64,
     status_counts: BTreeMap<String, u64>,
+    protocols: BTreeMap<String, u64>,
     errors: BTreeMap<ErrorKind, (u64, String)>,
     latency: Histogram<u64>,
     send: Option<Histogram<u64>>,
@@ -30,6 +31,7 @@ impl Acc {
             bytes_sent: 0,
             redirects: 0,
             status_counts: BTreeMap::new(),
+            protocols: BTreeMap::new(),
             errors: BTreeMap::new(),
             latency: new_latency_histogram(),
             send: None,
@@ -63,6 +65,9 @@ impl Acc {
         self.redirects += e.redirects;
         for (status, n) in &e.status_counts {
             *self.status_counts.entry(status.clone()).or_default() += n;
+        }
+        for (protocol, n) in &e.protocols {
+            *self.protocols.entry(protocol.clone()).or_default() += n;
         }
         for error in &e.errors {
             self.errors
@@ -113,6 +118,7 @@ impl Acc {
             bytes_sent: self.bytes_sent,
             redirects: self.redirects,
             status_counts: self.status_counts,
+            protocols: self.protocols,
             errors: self
                 .errors
                 .into_iter()
