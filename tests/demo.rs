@@ -1,9 +1,11 @@
-//! `stampede demo`, shortened (5 s per run, small seed): both runs happen, the second with the
-//! cache off (where the hit-rate threshold is not checked), the comparison is printed, both
-//! results are written, and no process it started is left running.
+//! `stampede demo`, shortened (load.toml's 20 users for 5 s per run, small seed): both runs
+//! happen, the second with the cache off (where the hit-rate threshold is not checked), the
+//! comparison is printed, both results are written, the one page comparing them is written,
+//! linked and renders in headless Chromium, and no process it started is left running.
 
 mod common;
 mod library;
+mod report_support;
 
 use std::process::Command;
 
@@ -35,6 +37,7 @@ fn demo_runs_cache_on_then_off_compares_and_cleans_up() {
         "cache off",
         "cache hit rate",
         "throughput",
+        "both runs on one page: file:///",
     ] {
         assert!(
             stdout.contains(text),
@@ -84,6 +87,26 @@ fn demo_runs_cache_on_then_off_compares_and_cleans_up() {
         "{}",
         both(&output)
     );
+    // The one page: both runs, linked by an absolute file:// URL, and drawn in a real browser.
+    let page = out.join("index.html");
+    let link = format!("file://{}", page.display());
+    assert!(stdout.contains(&link), "{link} not printed:\n{stdout}");
+    let html = std::fs::read_to_string(&page).expect("index.html written");
+    for text in [
+        "Cache on: ",
+        "cache off: ",
+        "cache-on/report.html",
+        "not checked",
+    ] {
+        assert!(html.contains(text), "'{text}' missing from index.html");
+    }
+    if report_support::browser::chromium_available() {
+        report_support::browser::check_page("demo-index", &html, 2);
+    } else {
+        eprintln!(
+            "\n\n*** demo: the page's browser check SKIPPED: `chromium` is not installed ***\n\n"
+        );
+    }
     // Every SalesHub (and redis-server) the demo started is gone.
     let left = library::processes_mentioning(&ws.path().display().to_string());
     assert!(left.is_empty(), "processes still running: {left:?}");

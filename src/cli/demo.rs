@@ -27,7 +27,8 @@ pub struct DemoArgs {
     /// Measured duration of each of the two runs, e.g. 45s, 2m.
     #[arg(long, value_name = "DURATION", default_value = "45s", value_parser = values::parse_duration)]
     pub duration: Duration,
-    /// Directory for the two runs (cache-on/, cache-off/) [default: reports/demo-<YYYYmmdd-HHMMSS>]
+    /// Directory for the two runs (cache-on/, cache-off/) and the page comparing them (index.html)
+    /// [default: reports/demo-<YYYYmmdd-HHMMSS>]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Seed SalesHub from this data-set definition instead of the scenario's (e.g.

@@ -1,14 +1,16 @@
 //! `stampede demo`: what the tool does and what SalesHub's cache is worth, in a couple of minutes.
 //! It runs a short load scenario against the bundled SalesHub (with a private Redis, or the memory
 //! cache, said loudly, when `redis-server` is not installed), with live progress, the summary and
-//! the results path; then the very same plan with SalesHub's cache off; then the two side by side.
+//! the results path; then the very same plan with SalesHub's cache off; then the two side by side,
+//! on the terminal and on one page (`index.html`, see [`page`]) whose `file://` link is printed.
 //! Every process it starts is stopped by the runs themselves (the bundled target is stopped at the
 //! end of each run, on errors and on Ctrl-C).
 
+pub mod page;
 pub mod side_by_side;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -17,6 +19,10 @@ use crate::report::figures::format_secs;
 use crate::run::{self, RunError, RunSettings};
 use crate::scenario::Plan;
 use crate::scenario::plan::{BundledCache, Metric, TargetKind};
+
+/// The run directories inside the demo's directory.
+pub const CACHE_ON_DIR: &str = "cache-on";
+pub const CACHE_OFF_DIR: &str = "cache-off";
 
 /// What `stampede demo` was asked to do, free of clap.
 #[derive(Debug, Clone)]
@@ -142,7 +148,7 @@ pub async fn run_demo(
     }
     let on = run::run_plan(
         with_cache(spec.cache),
-        &run_options("cache-on"),
+        &run_options(CACHE_ON_DIR),
         cancel.clone(),
         out,
         err,
@@ -165,7 +171,7 @@ pub async fn run_demo(
     let _ = writeln!(out);
     let off = run::run_plan(
         with_cache(BundledCache::Off),
-        &run_options("cache-off"),
+        &run_options(CACHE_OFF_DIR),
         cancel,
         out,
         err,
@@ -182,10 +188,31 @@ pub async fn run_demo(
         on.results_path.display(),
         off.results_path.display()
     );
+    match write_page(&options.out, &on.result, &off.result) {
+        Ok(link) => {
+            let _ = writeln!(out, "\nboth runs on one page: {link}");
+        }
+        Err(e) => {
+            let _ = writeln!(err, "warning: {e}");
+        }
+    }
     Ok(DemoRuns {
         cache_on: on,
         cache_off: off,
     })
+}
+
+/// Writes the demo's page into `dir` and returns its `file://` link.
+fn write_page(
+    dir: &Path,
+    on: &crate::model::RunResult,
+    off: &crate::model::RunResult,
+) -> Result<String, crate::report::ReportError> {
+    let path = dir.join(page::PAGE_FILE);
+    let html = page::render_page(on, off, CACHE_ON_DIR, CACHE_OFF_DIR);
+    crate::report::write_file(&path, &html)?;
+    let absolute = std::path::absolute(&path).unwrap_or(path);
+    Ok(format!("file://{}", absolute.display()))
 }
 
 fn cache_name(cache: BundledCache) -> &'static str {

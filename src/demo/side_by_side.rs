@@ -18,9 +18,19 @@ struct Row {
     points: bool,
 }
 
-/// The side-by-side table of `on` (cache on) and `off` (cache off): p50, p95, p99, throughput,
-/// error rate and cache hit rate of all requests together, with deltas.
-pub fn comparison_table(on: &RunResult, off: &RunResult) -> String {
+/// One figure of both runs, formatted, and the change from cache on to cache off.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparedFigure {
+    pub name: &'static str,
+    pub on: String,
+    pub off: String,
+    pub change: String,
+}
+
+/// p50, p95, p99, throughput, error rate and cache hit rate of all requests together in `on`
+/// (cache on) and `off` (cache off), with the change: what the terminal table and the demo's
+/// page both show.
+pub fn compared_figures(on: &RunResult, off: &RunResult) -> Vec<ComparedFigure> {
     let latency =
         |r: &RunResult, f: fn(&RunResult) -> u64| (r.totals.latency.count > 0).then(|| f(r) as f64);
     let error_rate = |r: &RunResult| {
@@ -70,15 +80,30 @@ pub fn comparison_table(on: &RunResult, off: &RunResult) -> String {
             points: true,
         },
     ];
+    rows.iter()
+        .map(|row| {
+            let show = |v: Option<f64>| v.map_or_else(|| "-".to_string(), row.show);
+            ComparedFigure {
+                name: row.name,
+                on: show(row.on),
+                off: show(row.off),
+                change: change(row.on, row.off, row.points),
+            }
+        })
+        .collect()
+}
+
+/// The side-by-side table of `on` (cache on) and `off` (cache off): [`compared_figures`] for the
+/// terminal.
+pub fn comparison_table(on: &RunResult, off: &RunResult) -> String {
     let mut builder = Builder::default();
     builder.push_record(["", "cache on", "cache off", "change"]);
-    for row in &rows {
-        let show = |v: Option<f64>| v.map_or_else(|| "-".to_string(), row.show);
+    for figure in compared_figures(on, off) {
         builder.push_record([
-            row.name.to_string(),
-            show(row.on),
-            show(row.off),
-            change(row.on, row.off, row.points),
+            figure.name.to_string(),
+            figure.on,
+            figure.off,
+            figure.change,
         ]);
     }
     let mut table = builder.build();

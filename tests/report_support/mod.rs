@@ -2,6 +2,7 @@
 //! size of a one-hour run (for the render benchmark and the browser test of a busy page).
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod browser;
 pub mod synthetic;
 
 use std::path::PathBuf;
