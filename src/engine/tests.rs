@@ -603,7 +603,7 @@ checks = [{{ body_contains = "gzip" }}]
         assert!(samples[0].error.is_none(), "{:?}", samples[0].error);
         assert_eq!(samples[0].bytes_in, "not gzip at all".len() as u64);
         let (kind, message) = samples[1].error.clone().expect("decoding fails");
-        assert_eq!(kind, ErrorKind::Other);
+        assert_eq!(kind, ErrorKind::Protocol);
         assert!(message.contains("gzip body does not decode"), "{message}");
     }
 }
