@@ -182,47 +182,10 @@ pub async fn run_plan(
     .map_err(|e| RunError::Io(std::io::Error::other(e.to_string())))?;
     let segment = settings.segment.map(|s| s.to_string());
     let live = watching::start(&plan, &settings.watch, &dir, segment, err).await?;
-    if let Some(spec) = &plan.regression {
-        let result = trials::run_trials(&plan, spec, &target, live.as_ref(), &cancel, err).await?;
-        let finished = finish(result, &dir, &plan, target.bundled, out, err).await?;
-        let report = finished.report_html.clone();
-        watching::end(
-            live.as_ref(),
-            &finished.result,
-            report.as_deref(),
-            &settings.watch,
-            &cancel,
-            err,
-        )
-        .await;
-        return Ok(finished);
-    }
-    let measured = measure(
-        MeasureSpec {
-            plan: &plan,
-            base_url: &target.base_url,
-            target_pid: target.pid,
-            hlog_path: Some(dir.join(crate::results::HLOG_FILE)),
-            arrival_phase: settings.segment.map_or(0.0, |s| s.phase()),
-            progress: Some(ProgressMode::detect(settings.quiet)),
-            start_at: settings.start_at,
-            live: live.as_ref(),
-        },
-        &cancel,
-    )
-    .await?;
-    let (planned_start, actual_start) = (measured.planned_start, measured.actual_start);
-    let mut result = single_result(&plan, measured, target.info.clone(), cancel.is_cancelled())?;
-    result.actual_start = actual_start.map(crate::results::build::rfc3339);
-    if let Some(planned) = settings.start_at.map(|_| planned_start) {
-        result.planned_start = Some(crate::results::build::rfc3339(planned));
-        if let Some(warning) = actual_start.and_then(|a| start::late_warning(planned, a)) {
-            result.outcome.warnings.push(warning);
-        }
-    }
-    if let Some(segment) = settings.segment {
-        result.segments = vec![segment.info(&result)];
-    }
+    let result = match &plan.regression {
+        Some(spec) => trials::run_trials(&plan, spec, &target, live.as_ref(), &cancel, err).await?,
+        None => single_run(&plan, settings, &target, &dir, live.as_ref(), &cancel).await?,
+    };
     let finished = finish(result, &dir, &plan, target.bundled, out, err).await?;
     let report = finished.report_html.clone();
     watching::end(
@@ -235,6 +198,45 @@ pub async fn run_plan(
     )
     .await;
     Ok(finished)
+}
+
+/// One measured phase (no regression trials) and its result, with the distributed run's start
+/// and segment recorded.
+async fn single_run(
+    plan: &Arc<Plan>,
+    settings: &RunSettings,
+    target: &target::ReadyTarget,
+    dir: &Path,
+    live: Option<&crate::live::LiveSpec>,
+    cancel: &CancellationToken,
+) -> Result<RunResult, RunError> {
+    let measured = measure(
+        MeasureSpec {
+            plan,
+            base_url: &target.base_url,
+            target_pid: target.pid,
+            hlog_path: Some(dir.join(crate::results::HLOG_FILE)),
+            arrival_phase: settings.segment.map_or(0.0, |s| s.phase()),
+            progress: Some(ProgressMode::detect(settings.quiet)),
+            start_at: settings.start_at,
+            live,
+        },
+        cancel,
+    )
+    .await?;
+    let (planned_start, actual_start) = (measured.planned_start, measured.actual_start);
+    let mut result = single_result(plan, measured, target.info.clone(), cancel.is_cancelled())?;
+    result.actual_start = actual_start.map(crate::results::build::rfc3339);
+    if let Some(planned) = settings.start_at.map(|_| planned_start) {
+        result.planned_start = Some(crate::results::build::rfc3339(planned));
+        if let Some(warning) = actual_start.and_then(|a| start::late_warning(planned, a)) {
+            result.outcome.warnings.push(warning);
+        }
+    }
+    if let Some(segment) = settings.segment {
+        result.segments = vec![segment.info(&result)];
+    }
+    Ok(result)
 }
 
 /// The RunResult of one measured phase, with the run's warnings.

@@ -28,27 +28,45 @@ pub(crate) fn form(
     key: &str,
     check: &ScopeCheck,
 ) -> Option<Body> {
-    if raw.get_ref().is_empty() {
-        ctx.err(
-            raw.span(),
-            key,
-            "must list at least one field, e.g. { user = \"alice\" }",
-        );
+    let fields = each(
+        ctx,
+        raw.get_ref().iter(),
+        raw.span(),
+        key,
+        "must list at least one field, e.g. { user = \"alice\" }",
+        |ctx, (name, value)| {
+            let fkey = join(key, name);
+            let t = ctx.template(value.get_ref(), value.span(), &fkey)?;
+            check(ctx, &t, value.span(), &fkey);
+            Some((name.clone(), t))
+        },
+    )?;
+    Some(Body::Form(fields))
+}
+
+/// `f` applied to every item, or `None` when one of them failed (each failure reported on its
+/// own) or when there is no item at all (reported at `span` with `empty`).
+fn each<I: ExactSizeIterator, T>(
+    ctx: &mut Ctx,
+    items: I,
+    span: std::ops::Range<usize>,
+    key: &str,
+    empty: &str,
+    mut f: impl FnMut(&mut Ctx, I::Item) -> Option<T>,
+) -> Option<Vec<T>> {
+    if items.len() == 0 {
+        ctx.err(span, key, empty);
         return None;
     }
-    let mut fields = Vec::new();
+    let mut out = Vec::new();
     let mut ok = true;
-    for (name, value) in raw.get_ref() {
-        let fkey = join(key, name);
-        match ctx.template(value.get_ref(), value.span(), &fkey) {
-            Some(t) => {
-                check(ctx, &t, value.span(), &fkey);
-                fields.push((name.clone(), t));
-            }
+    for item in items {
+        match f(ctx, item) {
+            Some(t) => out.push(t),
             None => ok = false,
         }
     }
-    ok.then_some(Body::Form(fields))
+    ok.then_some(out)
 }
 
 /// `multipart = [{ name = "f", file = "data.csv", content_type = "text/csv" }, { name = "note",
@@ -59,23 +77,15 @@ pub(crate) fn multipart(
     key: &str,
     check: &ScopeCheck,
 ) -> Option<Body> {
-    if raw.get_ref().is_empty() {
-        ctx.err(
-            raw.span(),
-            key,
-            "must list at least one part, e.g. [{ name = \"file\", file = \"data.csv\" }]",
-        );
-        return None;
-    }
-    let mut parts = Vec::new();
-    let mut ok = true;
-    for (i, part) in raw.get_ref().iter().enumerate() {
-        match multipart_part(ctx, part, &format!("{key}[{i}]"), check) {
-            Some(p) => parts.push(p),
-            None => ok = false,
-        }
-    }
-    ok.then_some(Body::Multipart(parts))
+    let parts = each(
+        ctx,
+        raw.get_ref().iter().enumerate(),
+        raw.span(),
+        key,
+        "must list at least one part, e.g. [{ name = \"file\", file = \"data.csv\" }]",
+        |ctx, (i, part)| multipart_part(ctx, part, &format!("{key}[{i}]"), check),
+    )?;
+    Some(Body::Multipart(parts))
 }
 
 fn multipart_part(
