@@ -1,6 +1,7 @@
 //! `--dashboard` in a real browser: a run against the test server serves its live page; headless
 //! Chromium (Debian's `chromium`, installed by `ci/test.sh`) opens it twice a few seconds apart
-//! during the run and the figures must differ (the page follows the run), with no script error;
+//! during the run and the figures must differ (the page follows the run), with no script error, and
+//! the server-side cache counters (the test server's `/metrics`) must be on the page already;
 //! after the run the page (kept up by `--dashboard-linger`) says the run has ended and links the
 //! final report, which it serves. Without `chromium` on the PATH the test says so loudly and
 //! passes.
@@ -82,6 +83,9 @@ url = "{base_url}"
 model = "open"
 rate = "50/s"
 duration = "30s"
+[cache]
+metrics_path = "/metrics"
+scrape_every = "1s"
 [[journeys]]
 name = "j"
 [[journeys.steps]]
@@ -155,6 +159,11 @@ fn the_dashboard_follows_the_run_and_outlives_it() {
         );
         assert!(dom.contains("· running ·"), "{dom}");
     }
+    // The server's own cache counters (its `/metrics`, scraped once a second) are shown live too.
+    assert!(
+        second.contains("server (/metrics), all namespaces"),
+        "no server-side cache row:\n{second}"
+    );
     let (a, b) = (card(&first, "requests"), card(&second, "requests"));
     assert!(a.is_some() && b.is_some(), "no requests card:\n{first}");
     assert_ne!(a, b, "the figures did not change between the two looks");

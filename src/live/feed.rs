@@ -11,10 +11,12 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::history::History;
+use super::outputs::series::run_labels;
 use super::outputs::{Figures, Sink, points};
 use super::{Dashboard, LiveSpec};
 use crate::metrics::{Recorded, Recorder};
 use crate::model::{Environment, ResourceSample, TargetInfo};
+use crate::probe::LatestServerCache;
 use crate::results::{ResultInputs, build_result};
 use crate::scenario::Plan;
 
@@ -27,6 +29,9 @@ pub struct FeedInputs {
     pub recorder: Recorder,
     /// Where the resource sampler publishes its newest sample.
     pub resources: Arc<Mutex<Option<ResourceSample>>>,
+    /// Where the cache scraper publishes the server's hits and misses so far (stays empty when the
+    /// target's `/metrics` is not scraped).
+    pub server_cache: LatestServerCache,
     /// The target's base URL (redacted before anything shows it).
     pub base_url: String,
     /// Wall-clock start of the measured phase.
@@ -62,11 +67,12 @@ impl LiveFeed {
         if spec.is_empty() {
             return None;
         }
+        let run_labels = run_labels(&spec.labels);
         let sinks = spec
             .outputs
             .iter()
             .filter_map(|o| {
-                Sink::new(o, &spec.labels)
+                Sink::new(o, run_labels.clone(), inputs.started_at)
                     .map_err(|e| warnings.push(e))
                     .ok()
             })
@@ -173,7 +179,11 @@ impl State {
             invalid_reasons: Vec::new(),
             warnings: Vec::new(),
             resources: self.history.resources.clone(),
-            server_cache: None,
+            server_cache: inputs
+                .server_cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
         });
         match built {
             Ok(result) => dashboard.show_progress(&result, &inputs.phase, elapsed, inputs.planned),

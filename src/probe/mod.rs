@@ -11,4 +11,4 @@ pub mod scrape;
 mod tests;
 
 pub use resources::ResourceSampler;
-pub use scrape::{CacheScraper, ScrapeConfig, ScrapeError};
+pub use scrape::{CacheScraper, LatestServerCache, ScrapeConfig, ScrapeError};

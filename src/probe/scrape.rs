@@ -5,6 +5,7 @@
 //! good scrapes has no server-side figure.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
@@ -92,6 +93,10 @@ pub async fn scrape_once(
     Ok(parse_counters(&text, &cfg.hits_metric, &cfg.misses_metric))
 }
 
+/// Where the scraper publishes the counters of the measured phase so far, after each good scrape
+/// from the second on (the live dashboard reads it).
+pub type LatestServerCache = Arc<Mutex<Option<ServerCache>>>;
+
 /// Scrapes in the background until stopped.
 pub struct CacheScraper {
     stop: oneshot::Sender<()>,
@@ -100,15 +105,16 @@ pub struct CacheScraper {
 
 impl CacheScraper {
     /// Takes the first scrape now (before the load, so call it before starting the engine), then
-    /// one every `cfg.every` in the background. Needs a tokio runtime.
-    pub async fn start(cfg: ScrapeConfig) -> CacheScraper {
+    /// one every `cfg.every` in the background, publishing the figures so far in `latest`. Needs a
+    /// tokio runtime.
+    pub async fn start(cfg: ScrapeConfig, latest: LatestServerCache) -> CacheScraper {
         // A client that cannot be built (a CA the TLS library rejects, which the load's own client
         // reports first) leaves a default one: its scrapes fail and say so in the warnings.
         let client = crate::engine::tls::reqwest_builder(&cfg.tls)
             .ok()
             .and_then(|b| b.timeout(SCRAPE_TIMEOUT).build().ok())
             .unwrap_or_default();
-        let mut state = Scrapes::new(cfg.clone());
+        let mut state = Scrapes::new(cfg.clone(), latest);
         state.take(&client).await;
         let (stop, mut stopped) = oneshot::channel();
         let task = tokio::spawn(async move {
@@ -119,7 +125,7 @@ impl CacheScraper {
                 }
             }
             state.take(&client).await;
-            state.into_cache()
+            state.cache()
         });
         CacheScraper { stop, task }
     }
@@ -140,15 +146,17 @@ impl CacheScraper {
 /// The scrapes so far.
 struct Scrapes {
     cfg: ScrapeConfig,
+    latest: LatestServerCache,
     samples: Vec<ServerCacheSample>,
     tried: usize,
     first_error: Option<String>,
 }
 
 impl Scrapes {
-    fn new(cfg: ScrapeConfig) -> Scrapes {
+    fn new(cfg: ScrapeConfig, latest: LatestServerCache) -> Scrapes {
         Scrapes {
             cfg,
+            latest,
             samples: Vec::new(),
             tried: 0,
             first_error: None,
@@ -164,17 +172,23 @@ impl Scrapes {
             -(self.cfg.started - now).as_secs_f64()
         };
         match scrape_once(client, &self.cfg).await {
-            Ok(namespaces) => self.samples.push(ServerCacheSample {
-                offset_secs,
-                namespaces,
-            }),
+            Ok(namespaces) => {
+                self.samples.push(ServerCacheSample {
+                    offset_secs,
+                    namespaces,
+                });
+                if let Ok(cache) = self.cache() {
+                    *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(cache);
+                }
+            }
             Err(e) => {
                 self.first_error.get_or_insert_with(|| e.to_string());
             }
         }
     }
 
-    fn into_cache(self) -> Result<ServerCache, ScrapeError> {
+    /// The counters of the measured phase: the last scrape minus the first.
+    fn cache(&self) -> Result<ServerCache, ScrapeError> {
         let (Some(first), Some(last)) = (self.samples.first(), self.samples.last()) else {
             return Err(self.too_few());
         };
@@ -201,7 +215,7 @@ impl Scrapes {
             metrics_path: self.cfg.metrics_path.clone(),
             namespaces,
             total,
-            samples: self.samples,
+            samples: self.samples.clone(),
         })
     }
 

@@ -46,13 +46,26 @@ async fn scrapes_at_start_periodically_and_at_the_end() {
         ..CacheSpec::default()
     };
     let cfg = ScrapeConfig::from_spec(&base, &spec, &Default::default(), Instant::now()).unwrap();
-    let scraper = CacheScraper::start(cfg).await;
+    let latest = LatestServerCache::default();
+    let scraper = CacheScraper::start(cfg, latest.clone()).await;
     assert_eq!(
         scrapes.load(Ordering::SeqCst),
         1,
         "the start scrape is taken before returning"
     );
+    assert!(latest.lock().unwrap().is_none(), "one scrape is no figure");
     tokio::time::sleep(Duration::from_millis(400)).await;
+    // While it runs, the figures so far are published after each scrape.
+    let so_far = latest
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("published after the second scrape");
+    assert!(so_far.samples.len() >= 2);
+    assert_eq!(
+        so_far.namespaces["contacts"].hits,
+        9 * (so_far.samples.len() as u64 - 1)
+    );
     let cache = scraper.stop().await.unwrap();
     let n = scrapes.load(Ordering::SeqCst);
     assert!(n >= 3, "start, at least one periodic, end: {n}");
@@ -79,7 +92,7 @@ async fn an_unreachable_or_failing_endpoint_gives_a_clear_error() {
         ..CacheSpec::default()
     };
     let cfg = ScrapeConfig::from_spec(&base, &spec, &Default::default(), Instant::now()).unwrap();
-    let err = CacheScraper::start(cfg)
+    let err = CacheScraper::start(cfg, LatestServerCache::default())
         .await
         .stop()
         .await

@@ -14,7 +14,7 @@ use crate::engine::context::{EngineContext, EngineError, EngineSummary, StartGat
 use crate::live::{FeedInputs, LiveFeed, LiveSpec};
 use crate::metrics::{Recorded, Recorder, RecorderConfig};
 use crate::model::{ResourceSample, ServerCache};
-use crate::probe::{CacheScraper, ResourceSampler, ScrapeConfig};
+use crate::probe::{CacheScraper, LatestServerCache, ResourceSampler, ScrapeConfig};
 use crate::scenario::Plan;
 use crate::ui::{LoadUnit, ProgressDisplay, ProgressMode};
 
@@ -81,12 +81,14 @@ pub async fn measure(
     ));
     let ticker = recorder.start_ticker();
     let sampler = ResourceSampler::start(measure_start, spec.target_pid);
+    let server_cache_so_far = LatestServerCache::default();
     let scraper =
         ScrapeConfig::from_spec(spec.base_url, &plan.cache, &plan.target.tls, measure_start).map(
             |config| {
+                let latest = server_cache_so_far.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep_until(measure_start.into()).await;
-                    CacheScraper::start(config).await
+                    CacheScraper::start(config, latest).await
                 })
             },
         );
@@ -96,6 +98,7 @@ pub async fn measure(
             plan: plan.clone(),
             recorder: recorder.clone(),
             resources: sampler.latest(),
+            server_cache: server_cache_so_far.clone(),
             base_url: spec.base_url.to_string(),
             started_at,
             planned,

@@ -41,6 +41,9 @@ pub struct ServerState {
     pub metrics_stalled: AtomicBool,
     /// The `row` query parameter of every `GET /feed`, in arrival order.
     pub fed: Mutex<Vec<String>>,
+    /// `GET /items/{id}` answered HIT and MISS, as `/metrics` counts them.
+    pub item_hits: AtomicU64,
+    pub item_misses: AtomicU64,
 }
 
 /// A test HTTP server on 127.0.0.1 port 0, running on its own thread and runtime (so it keeps
@@ -56,7 +59,9 @@ impl TestServer {
     /// `GET /me` 200 `{"user": "alice"}` only with `Authorization: Bearer t-123`, else 401;
     /// `GET /items/{id}` → `{"id": id}` with `X-Cache: HIT` for even ids, `MISS` for odd ones;
     /// `GET /status/{code}` answers that code; `GET /stall` waits while `stalled` is set;
-    /// `GET /feed?row=R` notes R in `fed`.
+    /// `GET /feed?row=R` notes R in `fed`; `GET /metrics` gives the items' hits and misses as
+    /// Prometheus counters (`cache_hits_total{namespace="items"}`, `cache_misses_total`), as
+    /// SalesHub names them.
     pub fn start() -> TestServer {
         let state = Arc::new(ServerState::default());
         let (addr, shutdown_tx) = serve(router(state.clone()));
@@ -125,6 +130,7 @@ fn router(state: Arc<ServerState>) -> Router {
         .route("/status/{code}", get(status))
         .route("/stall", get(stall))
         .route("/feed", get(feed))
+        .route("/metrics", get(metrics))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count))
         .with_state(state)
 }
@@ -168,11 +174,28 @@ async fn me(headers: HeaderMap) -> impl IntoResponse {
     }
 }
 
-async fn item(axum::extract::Path(id): axum::extract::Path<u64>) -> impl IntoResponse {
-    let cache = if id % 2 == 0 { "HIT" } else { "MISS" };
+async fn item(
+    State(state): State<Arc<ServerState>>,
+    axum::extract::Path(id): axum::extract::Path<u64>,
+) -> impl IntoResponse {
+    let (cache, counter) = if id % 2 == 0 {
+        ("HIT", &state.item_hits)
+    } else {
+        ("MISS", &state.item_misses)
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
     (
         [("x-cache", cache)],
         axum::Json(serde_json::json!({"id": id})),
+    )
+}
+
+async fn metrics(State(state): State<Arc<ServerState>>) -> String {
+    format!(
+        "# TYPE cache_hits_total counter\ncache_hits_total{{namespace=\"items\"}} {}\n\
+         # TYPE cache_misses_total counter\ncache_misses_total{{namespace=\"items\"}} {}\n",
+        state.item_hits.load(Ordering::Relaxed),
+        state.item_misses.load(Ordering::Relaxed)
     )
 }
 

@@ -82,6 +82,7 @@ pub fn live_body(result: &RunResult) -> String {
     body.push_str(&tables::endpoints(result, None));
     body.push_str(&tables::errors(result));
     body.push_str(&tables::status_codes(result));
+    body.push_str(&context::cache(result));
     body
 }
 
