@@ -19,12 +19,13 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# httpbin under gunicorn (the HTTP conformance tests start it on 127.0.0.1): a virtual environment
-# in target/httpbin-venv, from the pinned ci/httpbin-requirements.txt. The tests look there, or
-# in $STAMPEDE_HTTPBIN_VENV.
+# httpbin under gunicorn (the HTTP conformance tests start it on 127.0.0.1) and the OpenTelemetry
+# protobuf classes (the OTLP output's test decodes with them): a virtual environment in
+# target/httpbin-venv, from the pinned ci/httpbin-requirements.txt. The tests look there, or in
+# $STAMPEDE_HTTPBIN_VENV.
 venv="${STAMPEDE_HTTPBIN_VENV:-target/httpbin-venv}"
-if [ ! -x "$venv/bin/gunicorn" ] || ! "$venv/bin/python" -c 'import httpbin' >/dev/null 2>&1; then
-  echo "ci/test.sh: installing httpbin and gunicorn into $venv"
+if [ ! -x "$venv/bin/gunicorn" ] || ! "$venv/bin/python" -c 'import httpbin, opentelemetry.proto' >/dev/null 2>&1; then
+  echo "ci/test.sh: installing httpbin, gunicorn and opentelemetry-proto into $venv"
   if ! python3 -m venv "$venv" >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
     $sudo apt-get update -qq

@@ -1,12 +1,22 @@
-//! `--output prometheus=URL` against a real Prometheus (Debian's `prometheus`, installed by
-//! `ci/test.sh`), started here on 127.0.0.1 with its remote-write receiver and a temporary
-//! storage directory. A short run against the test server pushes once a second and a last time at
-//! the end; Prometheus' query API must then give exactly the run's totals. A second test points
-//! the output at a port where nothing listens: the run still completes, with a warning. Without
-//! `prometheus` on the PATH the first test says so loudly and passes.
+//! The live metric outputs against receivers no one here wrote.
+//!
+//! `--output prometheus=URL`: a real Prometheus (Debian's `prometheus`, installed by `ci/test.sh`),
+//! started here on 127.0.0.1 with its remote-write receiver and a temporary storage directory. A
+//! short run against the test server pushes once a second and a last time at the end; Prometheus'
+//! query API must then give exactly the run's totals. Without `prometheus` on the PATH that test
+//! says so loudly and passes.
+//!
+//! `--output otlp=URL`: Debian's Prometheus (2.42) predates its OTLP receiver and no OpenTelemetry
+//! Collector can be installed here, so `tests/otlp/receiver.py` receives: a small HTTP server that
+//! decodes each body with the OpenTelemetry project's own Python classes (`opentelemetry-proto`,
+//! in the test virtual environment `ci/test.sh` makes) and hands the decoded requests back as JSON.
+//!
+//! Last, an output pointing where nothing listens: the run still completes, with a warning.
 
 mod common;
+mod httpbin;
 
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -230,4 +240,174 @@ fn a_receiver_that_is_down_costs_a_warning_not_the_run() {
     assert!(results["totals"]["requests"].as_u64().unwrap() > 50);
     let text = std::fs::read_to_string(ws.out_dir().join("results.json")).unwrap();
     assert!(!text.contains("hunter2"));
+}
+
+/// `tests/otlp/receiver.py` on a free port of 127.0.0.1, killed when dropped.
+struct OtlpReceiver {
+    child: Child,
+    base: String,
+}
+
+impl OtlpReceiver {
+    fn start() -> OtlpReceiver {
+        let python = httpbin::venv().join("bin/python");
+        assert!(
+            python.is_file(),
+            "the test virtual environment is missing ({}): run `bash ci/test.sh`, which makes it \
+             from ci/httpbin-requirements.txt",
+            python.display()
+        );
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/otlp/receiver.py");
+        let mut child = Command::new(&python)
+            .arg(script)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the OTLP receiver");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("the receiver's port");
+        let port: u16 = line.trim().parse().unwrap_or_else(|_| {
+            panic!("the OTLP receiver did not start (is opentelemetry-proto installed?): {line:?}")
+        });
+        OtlpReceiver {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Every request received so far, decoded (protobuf's JSON mapping: int64 as strings).
+    fn requests(&self) -> Vec<serde_json::Value> {
+        let body = get(&format!("{}/requests", self.base)).expect("received requests");
+        serde_json::from_str(&body).expect("JSON")
+    }
+}
+
+impl Drop for OtlpReceiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The metric called `name` in a decoded export request.
+fn otlp_metric<'a>(request: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
+    request["resourceMetrics"][0]["scopeMetrics"][0]["metrics"]
+        .as_array()?
+        .iter()
+        .find(|m| m["name"] == name)
+}
+
+/// The sum over a metric's data points of `field` (an int64, a string in JSON).
+fn otlp_sum(metric: &serde_json::Value, kind: &str, field: &str) -> u64 {
+    metric[kind]["dataPoints"]
+        .as_array()
+        .expect("data points")
+        .iter()
+        .map(|p| {
+            p[field]
+                .as_str()
+                .map_or(0, |v| v.parse::<u64>().expect("an int64"))
+        })
+        .sum()
+}
+
+#[test]
+fn otlp_counters_equal_the_runs_results_and_carry_no_secret() {
+    let receiver = OtlpReceiver::start();
+    let server = TestServer::start();
+    let ws = Workspace::new();
+    let secret = "otlp-test-secret-4f1c";
+    let file = ws.write(
+        "otlp.toml",
+        &scenario(
+            &server.base_url,
+            "[target.headers]\nx-api-key = \"${env.OTLP_TEST_KEY}\"",
+        ),
+    );
+    let output = ws
+        .command(
+            &file,
+            &["--output", &format!("otlp={}/v1/metrics", receiver.base)],
+        )
+        .env("OTLP_TEST_KEY", secret)
+        .output()
+        .expect("run stampede");
+    assert_eq!(code(&output), 0, "{}", both(&output));
+    assert!(
+        !both(&output).contains("pushes failed"),
+        "{}",
+        both(&output)
+    );
+    let results = ws.results();
+    let requests = results["totals"]["requests"].as_u64().expect("requests");
+    assert!(requests > 100, "{requests}");
+
+    let received = receiver.requests();
+    // Once a second during the 4 s run, and the final figures at the end.
+    assert!(received.len() >= 3, "{} pushes", received.len());
+    let text = serde_json::to_string(&received).unwrap();
+    assert!(!text.contains(secret), "a secret reached the OTLP output");
+    assert!(!text.contains("127.0.0.1"), "a URL reached the OTLP output");
+    let last = received.last().unwrap();
+    let resource = &last["resourceMetrics"][0]["resource"]["attributes"];
+    assert!(resource.to_string().contains("\"stampede\""), "{resource}");
+
+    // Counters: monotonic cumulative sums named without `_total`, equal to the results.
+    let sum = otlp_metric(last, "stampede_requests").expect("stampede_requests sent");
+    assert_eq!(sum["sum"]["isMonotonic"], true);
+    assert_eq!(
+        sum["sum"]["aggregationTemporality"],
+        "AGGREGATION_TEMPORALITY_CUMULATIVE"
+    );
+    assert_eq!(otlp_sum(sum, "sum", "asInt"), requests);
+    let point = &sum["sum"]["dataPoints"][0];
+    let keys: Vec<&str> = point["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["key"].as_str().unwrap())
+        .collect();
+    for key in ["scenario", "run_id", "segment", "endpoint", "status"] {
+        assert!(keys.contains(&key), "{key} missing from {keys:?}");
+    }
+    assert!(point["startTimeUnixNano"].as_str().unwrap() < point["timeUnixNano"].as_str().unwrap());
+    // Earlier pushes counted less (or as much): the counters only go up.
+    let first =
+        otlp_metric(&received[0], "stampede_requests").map_or(0, |m| otlp_sum(m, "sum", "asInt"));
+    assert!(first <= requests);
+
+    // Latency: one histogram per endpoint whose counts are every timed response.
+    let latency = otlp_metric(last, "stampede_latency_seconds").expect("latency histogram sent");
+    assert_eq!(latency["unit"], "s");
+    assert_eq!(otlp_sum(latency, "histogram", "count"), requests);
+    for point in latency["histogram"]["dataPoints"].as_array().unwrap() {
+        let buckets: u64 = point["bucketCounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_str().unwrap().parse::<u64>().unwrap())
+            .sum();
+        assert_eq!(buckets.to_string(), point["count"].as_str().unwrap());
+        assert_eq!(
+            point["bucketCounts"].as_array().unwrap().len(),
+            point["explicitBounds"].as_array().unwrap().len() + 1
+        );
+    }
+    assert!(otlp_metric(last, "stampede_latency_p99_seconds").is_some());
+
+    // Cache: hits and misses as the results count them (client side, X-Cache).
+    let client = &results["cache"]["client"];
+    let hits = otlp_metric(last, "stampede_cache_hits").expect("cache hits sent");
+    let misses = otlp_metric(last, "stampede_cache_misses").expect("cache misses sent");
+    assert_eq!(
+        otlp_sum(hits, "sum", "asInt"),
+        client["hits"].as_u64().unwrap()
+    );
+    assert_eq!(
+        otlp_sum(misses, "sum", "asInt"),
+        client["misses"].as_u64().unwrap()
+    );
 }

@@ -1,20 +1,24 @@
-//! The Prometheus remote-write sink: once a second the run's points go to the receiver in one
-//! POST ([`super::remote_write`]), on a task of their own so the feed never waits for the network;
-//! while one is in flight the next second is skipped (counters are cumulative, nothing is lost).
-//! At the end the final points are sent and waited for (bounded by [`super::PUSH_TIMEOUT`]).
+//! Pushing to one receiver, whatever its protocol: once a second the run's points go to it in one
+//! POST (encoded by [`super::remote_write`] or [`super::otlp`]), on a task of their own so the feed
+//! never waits for the network; while one is in flight the next second is skipped (counters are
+//! cumulative, nothing is lost). At the end the final points are sent and waited for (bounded by
+//! [`super::PUSH_TIMEOUT`]).
+
+use std::time::SystemTime;
 
 use tokio::task::JoinHandle;
 
-use super::PUSH_TIMEOUT;
-use super::remote_write::{HEADERS, encode, now_ms, write_request};
 use super::series::Point;
-use crate::scenario::output::OutputTarget;
+use super::{PUSH_TIMEOUT, otlp, remote_write};
+use crate::scenario::output::{OutputKind, OutputTarget};
 
-/// One remote-write receiver.
-pub struct RemoteWriteSink {
+/// One receiver.
+pub struct Sink {
     target: OutputTarget,
     client: reqwest::Client,
     run_labels: Vec<(&'static str, String)>,
+    /// When the counters started counting (OTLP says so with every cumulative point).
+    started_at: SystemTime,
     in_flight: Option<JoinHandle<Result<(), String>>>,
     /// Timestamp of the last push: each push is later than the one before, as the receiver
     /// requires of a series' samples.
@@ -24,29 +28,29 @@ pub struct RemoteWriteSink {
     first_error: Option<String>,
 }
 
-impl RemoteWriteSink {
-    /// A sink for `target`.
-    pub fn new(target: OutputTarget) -> Result<RemoteWriteSink, String> {
+impl Sink {
+    /// A sink for `target` whose counters count from `started_at`; `Err` says why it cannot be fed
+    /// (a warning, never an abort).
+    pub fn new(
+        target: &OutputTarget,
+        run_labels: Vec<(&'static str, String)>,
+        started_at: SystemTime,
+    ) -> Result<Sink, String> {
         let client = reqwest::Client::builder()
             .timeout(PUSH_TIMEOUT)
             .build()
             .map_err(|e| format!("output {target}: cannot build an HTTP client: {e}"))?;
-        Ok(RemoteWriteSink {
-            target,
+        Ok(Sink {
+            target: target.clone(),
             client,
-            run_labels: Vec::new(),
+            run_labels,
+            started_at,
             in_flight: None,
             last_ms: 0,
             pushes: 0,
             failed: 0,
             first_error: None,
         })
-    }
-
-    /// The labels every series of this run carries.
-    pub fn with_run_labels(mut self, labels: Vec<(&'static str, String)>) -> RemoteWriteSink {
-        self.run_labels = labels;
-        self
     }
 
     /// Sends `points` now unless the previous push is still under way.
@@ -87,11 +91,29 @@ impl RemoteWriteSink {
 
     fn send(&mut self, points: &[Point]) -> JoinHandle<Result<(), String>> {
         self.pushes += 1;
-        self.last_ms = now_ms().max(self.last_ms + 1);
-        let body = encode(&write_request(points, &self.run_labels, self.last_ms));
+        self.last_ms = remote_write::now_ms().max(self.last_ms + 1);
+        let (body, headers) = match self.target.kind {
+            OutputKind::Prometheus => (
+                remote_write::encode(&remote_write::write_request(
+                    points,
+                    &self.run_labels,
+                    self.last_ms,
+                )),
+                &remote_write::HEADERS[..],
+            ),
+            OutputKind::Otlp => (
+                Ok(otlp::encode(&otlp::export_request(
+                    points,
+                    &self.run_labels,
+                    self.started_at,
+                    self.last_ms,
+                ))),
+                &otlp::HEADERS[..],
+            ),
+        };
         let mut request = self.client.post(&self.target.url);
-        for (name, value) in HEADERS {
-            request = request.header(name, value);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         tokio::spawn(async move {
             let response = request

@@ -16,7 +16,8 @@
 //! Every series also carries `scenario`, `run_id`, `segment` (and `side` in a live comparison).
 //! Endpoint labels are the scenario's endpoint names, never URLs: no value a request carried
 //! reaches a label. Counters are cumulative from the start of the measured phase, so the last
-//! push equals the run's results exactly.
+//! push equals the run's results exactly. These are the remote-write names; OTLP carries the same
+//! points as sums, gauges and one histogram (see [`super::otlp`]).
 
 use hdrhistogram::Histogram;
 
