@@ -40,12 +40,20 @@ fn fixed_delay_shows_in_p50_and_counts_match_the_server_exactly() {
         delayed["totals"]["requests"].as_u64().unwrap(),
         server.requests() - before
     );
-    // tokio's timer rounds sleeps up to the next millisecond: allow that on top of the 1 ms.
-    let expected = 10_000.0 + p50_us(&baseline);
+    // The delay must show in full: a response cannot come sooner than the server's 10 ms sleep
+    // (HdrHistogram rounds by at most 0.1 % here). How much later it comes depends on how busy
+    // the machine is (on a loaded CI box p50 has been 15.8 ms), and timing is not a pass/fail
+    // test: the upper bound only catches a delay counted twice or a wrong unit.
     let got = p50_us(&delayed);
     assert!(
-        (got - expected).abs() <= 1_000.0 + 1_000.0,
-        "p50 {got} µs, expected {expected} µs ± 1 ms (+1 ms timer granularity)"
+        got >= 10_000.0 * 0.999,
+        "p50 {got} µs is below the server's 10 ms delay (baseline p50 {} µs)",
+        p50_us(&baseline)
+    );
+    assert!(
+        got < 20_000.0 + p50_us(&baseline),
+        "p50 {got} µs: the 10 ms delay counted twice? (baseline p50 {} µs)",
+        p50_us(&baseline)
     );
 }
 
