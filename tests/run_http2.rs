@@ -2,7 +2,7 @@
 //! ALPN over TLS (`http = "auto"`, the test CA given by `ca_file`), h2c with prior knowledge
 //! (`http = "2"`), many streams on one connection in each load model, the server's stream limit
 //! respected, connections the server retires (`GOAWAY`) replaced without a failed request, and
-//! gzip responses carried. nginx's access log says which protocol carried each request and on
+//! gzip responses carried, bodies kept only up to `max_body`. nginx's access log says which protocol carried each request and on
 //! which connection; the results say which protocol served each endpoint.
 
 mod common;
@@ -310,5 +310,57 @@ fn gzip_responses_from_nginx_arrive_over_http2_compressed() {
     assert!(
         per_request > 0 && per_request < 500,
         "{per_request} bytes per response"
+    );
+}
+
+#[test]
+fn http2_bodies_are_kept_only_up_to_max_body_and_read_whole() {
+    // 4,000 bytes, the marker at the end: past a 1 KiB cap, a check that looks for it fails,
+    // while the bytes received still count the whole body.
+    let body = format!("{}END-MARKER", "x".repeat(3_990));
+    let locations = format!("        location /big {{ return 200 '{body}'; }}\n");
+    let nginx = Nginx::start(Listen::H2c, &locations, "");
+    let ws = Workspace::new();
+    let text = |max_body: &str| {
+        format!(
+            r#"name = "h2-cap"
+[target]
+url = "{url}"
+http = "2"
+{max_body}
+[load]
+model = "closed"
+users = 1
+duration = "1s"
+[[journeys]]
+name = "j"
+[[journeys.steps]]
+name = "big"
+path = "/big"
+checks = [{{ status = 200 }}, {{ regex = "END-MARKER" }}]
+"#,
+            url = nginx.url()
+        )
+    };
+    // The default cap (10 MiB) keeps it all: the check passes.
+    run_clean(&ws, &text(""));
+    let file = ws.write("capped.toml", &text("max_body = \"1KiB\""));
+    let output = ws.run(&file, &[]);
+    let results = ws.results();
+    let endpoint = &results["endpoints"][0];
+    let requests = endpoint["requests"].as_u64().unwrap_or(0);
+    assert!(requests > 0, "{}", both(&output));
+    assert_eq!(
+        endpoint["failures"].as_u64(),
+        Some(requests),
+        "every check should fail on the capped body: {}",
+        both(&output)
+    );
+    let errors = endpoint["errors"].to_string();
+    assert!(errors.contains("check"), "{errors}");
+    assert!(
+        endpoint["bytes_received"].as_u64().unwrap_or(0) >= 4_000 * requests,
+        "the whole body is read and counted: {}",
+        endpoint
     );
 }

@@ -267,7 +267,8 @@ impl HttpClient {
                 fresh = true;
             }
             let (result, protocol) = if let Some(seat) = conn.h2.as_mut() {
-                let sent = super::h2::send(&mut seat.send, parts.clone(), body.clone(), keep_body);
+                let keep = if keep_body { self.max_body } else { 0 };
+                let sent = super::h2::send(&mut seat.send, parts.clone(), body.clone(), keep);
                 let result = match sent.await {
                     Ok(head) => Ok(head),
                     Err(lost) => {

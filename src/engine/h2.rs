@@ -109,12 +109,13 @@ pub(crate) struct StreamFailure {
 }
 
 /// Sends the request (`parts` with an absolute URI, and `body`) on `send` and reads the response
-/// to its end; the body is kept when `keep_body` is set.
+/// to its end; at most `keep` bytes of the response body are kept (the rest is read and counted,
+/// as over HTTP/1.1).
 pub(crate) async fn send(
     send: &mut SendRequest<Bytes>,
     mut parts: http::request::Parts,
     body: Bytes,
-    keep_body: bool,
+    keep: usize,
 ) -> Result<Head, StreamFailure> {
     let unsent = |what: &str, e: h2::Error| StreamFailure {
         failure: Failure {
@@ -150,13 +151,16 @@ pub(crate) async fn send(
     let mut first: Option<Bytes> = None;
     let mut rest = BytesMut::new();
     let mut bytes_in = 0u64;
+    let mut kept = 0usize;
     while let Some(chunk) = recv.data().await {
-        let chunk = chunk.map_err(|e| failure("reading the response body", &e, false))?;
+        let mut chunk = chunk.map_err(|e| failure("reading the response body", &e, false))?;
         let n = chunk.len();
         bytes_in += n as u64;
         // Hand the window back at once: the body is read whole, never held back.
         let _ = recv.flow_control().release_capacity(n);
-        if keep_body && n > 0 {
+        chunk.truncate(keep - kept);
+        kept += chunk.len();
+        if !chunk.is_empty() {
             match first.take() {
                 None if rest.is_empty() => first = Some(chunk),
                 Some(earlier) => {
