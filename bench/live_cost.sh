@@ -3,7 +3,8 @@
 # (bench/engine-server), plain and with --dashboard (a page following it: curl on the event
 # stream, so every frame is rendered) plus --output prometheus=URL (a real Prometheus with its
 # remote-write receiver), interleaved ABBA so drift hits both alike. Prints each run's requests/s
-# and CPU per request, then the median of the watched/plain ratios.
+# and CPU per request, then the medians of the watched/plain ratios of both. On a shared machine the
+# CPU per request is the steadier figure: throughput moves with whatever else runs.
 #
 # Usage: bench/live_cost.sh [ROUNDS [DURATION [CONNECTIONS]]]      (defaults 3, 15, 64)
 # Needs wrk, jq, bc, curl, /usr/bin/time (engine_lib.sh's tools) and prometheus (Debian package).
@@ -68,17 +69,22 @@ watched() {
 }
 
 ratios=()
+cpu_ratios=()
 for round in $(seq "$ROUNDS"); do
     echo "-- round $round"
     if [ $((round % 2)) -eq 1 ]; then order="plain watched"; else order="watched plain"; fi
     for side in $order; do
         "$side"
-        if [ "$side" = plain ]; then base=$RPS; else with=$RPS; fi
+        cpu=$(echo "$CPU_S * 1000000 / $REQS" | bc -l)
+        if [ "$side" = plain ]; then base=$RPS base_cpu=$cpu; else with=$RPS with_cpu=$cpu; fi
         printf '%-8s %-8s %9.0f req/s  %5.1f µs CPU/req  %5d MB\n' "round $round" "$side" "$RPS" \
-            "$(echo "$CPU_S * 1000000 / $REQS" | bc -l)" $((RSS_KB / 1024))
+            "$cpu" $((RSS_KB / 1024))
     done
     ratio=$(echo "$with / $base" | bc -l)
-    printf '%-8s watched/plain %.3f\n' "round $round" "$ratio"
+    cpu_ratio=$(echo "$with_cpu / $base_cpu" | bc -l)
+    printf '%-8s watched/plain throughput %.3f, CPU per request %.3f\n' "round $round" "$ratio" "$cpu_ratio"
     ratios+=("$ratio")
+    cpu_ratios+=("$cpu_ratio")
 done
-printf 'median watched/plain throughput: %.3f (of %d rounds)\n' "$(median "${ratios[@]}")" "$ROUNDS"
+printf 'median watched/plain: throughput %.3f, CPU per request %.3f (of %d rounds; load average %s)\n' \
+    "$(median "${ratios[@]}")" "$(median "${cpu_ratios[@]}")" "$ROUNDS" "$(cut -d' ' -f1-3 /proc/loadavg)"
