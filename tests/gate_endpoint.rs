@@ -1,6 +1,6 @@
-//! Calibration, one endpoint slower: SalesHub B answers search 5 ms later and everything else as
-//! fast as A. The live gate must say `regressed` and name search's p50, while the contact list it
-//! also gates passes: a slowdown is pinned on the endpoint that has it.
+//! Calibration, one endpoint slower: SalesHub B answers search `DELAY` (20 ms) later and everything
+//! else as fast as A. The live gate must say `regressed` and name search's p50, while the contact
+//! list it also gates passes: a slowdown is pinned on the endpoint that has it.
 
 mod gate_common;
 
