@@ -46,6 +46,49 @@ start_server() {
     curl -fs "$URL/" >/dev/null || die "engine-bench-server does not answer on $URL"
 }
 
+# Starts nginx (Debian's, one worker, keep-alive without a request limit, no access log) serving a
+# static 13-byte file on a free port of 127.0.0.1, with its config, pid, logs and temp files in
+# $WORK/nginx; sets URL and NGINX_PID (the caller kills it). A server no one here wrote.
+start_nginx() {
+    command -v nginx >/dev/null || die "nginx is missing (apt-get install nginx-light)"
+    local dir=$WORK/nginx port
+    # nginx's worker runs as www-data when started as root: its files must be readable by it.
+    mkdir -p "$dir/www"
+    chmod 755 "$WORK" "$dir"
+    printf 'hello, world\n' >"$dir/www/index.html"
+    chmod -R a+rX "$dir/www"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    cat >"$dir/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        root $dir/www;
+        index index.html;
+    }
+}
+EOF
+    nginx -c "$dir/nginx.conf" -e "$dir/error.log" &
+    NGINX_PID=$!
+    URL=http://127.0.0.1:$port
+    for _ in $(seq 100); do
+        curl -fs "$URL/" >/dev/null 2>&1 && break
+        sleep 0.05
+    done
+    curl -fs "$URL/" >/dev/null || die "nginx does not answer on $URL: $(cat "$dir/error.log")"
+}
+
 # Runs "$@" under /usr/bin/time; sets OUT (its stdout), CPU_S, RSS_KB and STATUS (its exit code).
 measure() {
     local tfile=$WORK/time.txt user sys

@@ -29,7 +29,6 @@ trap '[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 source "$ROOT/bench/engine_lib.sh"
 
 require_tools
-command -v nginx >/dev/null || die "nginx is missing (apt-get install nginx-light)"
 for n in "$ROUNDS" "$DURATION" "$CONNECTIONS"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || die "ROUNDS, DURATION and CONNECTIONS are whole numbers >= 1, got '$n'"
 done
@@ -38,41 +37,7 @@ echo "building stampede (release)..." >&2
 (cd "$ROOT" && cargo build --release --quiet -p stampede) || die "stampede did not build"
 STAMPEDE=$TARGET_DIR/release/stampede
 
-# nginx's workers run as www-data: the scratch directory must be readable by them.
-chmod 755 "$WORK"
-mkdir -p "$WORK/www"
-printf 'hello, world\n' >"$WORK/www/index.html"
-chmod -R a+rX "$WORK/www"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$WORK/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    client_body_temp_path $WORK/body;
-    proxy_temp_path $WORK/proxy;
-    fastcgi_temp_path $WORK/fastcgi;
-    uwsgi_temp_path $WORK/uwsgi;
-    scgi_temp_path $WORK/scgi;
-    server {
-        listen 127.0.0.1:$PORT;
-        root $WORK/www;
-        index index.html;
-    }
-}
-EOF
-nginx -c "$WORK/nginx.conf" -e "$WORK/nginx-error.log" &
-NGINX_PID=$!
-URL=http://127.0.0.1:$PORT
-for _ in $(seq 100); do
-    curl -fs "$URL/" >/dev/null 2>&1 && break
-    sleep 0.05
-done
-curl -fs "$URL/" >/dev/null || die "nginx does not answer on $URL: $(cat "$WORK/nginx-error.log")"
+start_nginx
 echo "nginx $URL; $ROUNDS round(s) of ${DURATION}s, $CONNECTIONS connections" >&2
 
 # A throughput-model scenario; TARGET_LINES go in [target].

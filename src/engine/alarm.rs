@@ -53,6 +53,16 @@ mod linux {
             Ok(Alarm { fd, armed: None })
         }
 
+        /// Arms the alarm to go off between `earliest` and `latest`: a setting already in that
+        /// window is kept (no system call), otherwise it is moved to `latest`. A lane that re-arms
+        /// on every pass at a high rate thus makes one `timerfd_settime` per alarm, not per pass.
+        pub fn set_within(&mut self, earliest: Instant, latest: Instant) -> io::Result<()> {
+            match self.armed {
+                Some(at) if earliest <= at && at <= latest => Ok(()),
+                _ => self.set(latest),
+            }
+        }
+
         /// Arms the alarm for `at` (at once when `at` has passed), replacing any earlier setting.
         pub fn set(&mut self, at: Instant) -> io::Result<()> {
             if self.armed == Some(at) {
@@ -97,6 +107,9 @@ mod linux {
                     )
                 };
                 if n == 8 {
+                    // Read: the timer is not readable again until it is re-armed and goes off
+                    // (edge-triggered), so the next wait need not try a read to learn that.
+                    ready.clear_ready();
                     self.armed = None;
                     return Ok(());
                 }
@@ -128,6 +141,13 @@ mod portable {
         pub fn set(&mut self, at: Instant) -> io::Result<()> {
             self.at = Some(at);
             Ok(())
+        }
+
+        pub fn set_within(&mut self, earliest: Instant, latest: Instant) -> io::Result<()> {
+            match self.at {
+                Some(at) if earliest <= at && at <= latest => Ok(()),
+                _ => self.set(latest),
+            }
         }
 
         pub async fn wait(&mut self) -> io::Result<()> {
