@@ -34,6 +34,10 @@ pub enum AppError {
     /// Too many failed sign-ins; try again after `retry_after` seconds (sent as `Retry-After`).
     #[error("too many failed sign-ins; try again in {retry_after} s")]
     TooManyRequests { retry_after: u64 },
+    /// More sign-ins at once than the password checks can keep up with; try again after
+    /// `retry_after` seconds (sent as `Retry-After`). Nothing was verified.
+    #[error("too many sign-ins at once; try again in {retry_after} s")]
+    SignInsBusy { retry_after: u64 },
     #[error("the service is failing on purpose (--inject-error-rate)")]
     Injected,
     /// Internal failures: logged with their cause, answered as a generic 500.
@@ -55,6 +59,16 @@ struct Detail<'a> {
 }
 
 impl AppError {
+    /// Seconds after which to try again (`Retry-After`), for the refusals that have one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after } | AppError::SignInsBusy { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
+    }
+
     /// A 400 about one query parameter or field.
     pub fn bad_param(field: &str, message: impl Into<String>) -> AppError {
         AppError::BadRequest {
@@ -82,6 +96,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::SignInsBusy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Injected | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -97,6 +112,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::SignInsBusy { .. } => "sign_ins_busy",
             AppError::Injected => "injected_fault",
             AppError::Internal(_) => "internal",
         }
@@ -125,7 +141,7 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (self.status(), axum::Json(body)).into_response();
-        if let AppError::TooManyRequests { retry_after } = self {
+        if let Some(retry_after) = self.retry_after() {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, retry_after.into());

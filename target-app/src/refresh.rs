@@ -12,9 +12,10 @@
 //! Writes do not wait for it ([`Registry::refresh_later`]): the invalidation before the response
 //! is what keeps reads exact, and the recomputation only decides whether the next read is a hit.
 //! Waiting made every write pay for up to a few dozen loads (a deal update's median went from
-//! 1.4 ms to 5.7 ms). At most [`MAX_IN_FLIGHT`] recomputations run at once; a write beyond that
-//! leaves its entries cold (counted in `cache_refreshes_skipped_total`) rather than queueing work
-//! an overloaded service cannot do.
+//! 1.4 ms to 5.7 ms). At most [`MAX_IN_FLIGHT`] writes' recomputations are pending at once; a
+//! write beyond that leaves its entries cold (counted in `cache_refreshes_skipped_total`) rather
+//! than queueing work an overloaded service cannot do. Of all pending recomputations, at most one
+//! per core loads at a time, so they never take every pooled SQLite connection from the reads.
 //!
 //! What is remembered is bounded: only groups [`crate::groups::refreshed_on_write`] accepts (one
 //! owner's scope, one record's timeline; never the admins' `all` scope, whose aggregates over
@@ -176,6 +177,12 @@ impl Registry {
 pub async fn refresh(cache: &Cache, db_delay: Duration, entries: &[Arc<Read>]) {
     let delay = db_delay;
     join_all(entries.iter().map(|entry| async move {
+        // One recomputation per core at a time, across all writes: unbounded, a burst of writes
+        // held every pooled SQLite connection with recomputations (each write recomputes dozens
+        // of entries), and the reads of every user queued behind them for a connection.
+        let Ok(_core) = loads_at_once().acquire().await else {
+            return;
+        };
         let deps = entry.dep_refs();
         let result = cache
             .refresh(entry.ns, &deps, &entry.key, || async move {
@@ -192,6 +199,14 @@ pub async fn refresh(cache: &Cache, db_delay: Duration, entries: &[Arc<Read>]) {
         }
     }))
     .await;
+}
+
+/// The recomputations that may load at once: one per core.
+fn loads_at_once() -> &'static tokio::sync::Semaphore {
+    static LOADS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    LOADS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
 }
 
 #[cfg(test)]

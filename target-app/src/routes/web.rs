@@ -103,7 +103,7 @@ async fn login(
                 tracing::error!(error = format!("{cause:#}"), "web sign-in failed");
             }
             let mut response = form_page(status, &email, Some(&message));
-            if let AppError::TooManyRequests { retry_after } = error {
+            if let Some(retry_after) = error.retry_after() {
                 response
                     .headers_mut()
                     .insert(RETRY_AFTER, retry_after.into());
