@@ -57,18 +57,17 @@ fn fixed_delay_shows_in_p50_and_counts_match_the_server_exactly() {
     );
 }
 
-#[test]
-fn extracted_token_is_reused_in_a_header() {
-    let server = TestServer::start();
-    let ws = Workspace::new();
-    let scenario = format!(
+/// A closed-model scenario of `users` for `duration` that signs in once per user (setup) and then
+/// reads `/me` with the token.
+fn sign_in_scenario(base_url: &str, users: u32, duration: &str) -> String {
+    format!(
         r#"name = "auth"
 [target]
-url = "{}"
+url = "{base_url}"
 [load]
 model = "closed"
-users = 2
-duration = "1s"
+users = {users}
+duration = "{duration}"
 [[journeys]]
 name = "sign in"
 setup = true
@@ -86,21 +85,55 @@ name = "me"
 path = "/me"
 headers = {{ Authorization = "Bearer ${{token}}" }}
 checks = [{{ status = 200 }}, {{ json = "/user", equals = "alice" }}]
-"#,
-        server.base_url
-    );
-    let output = ws.run(&ws.write("auth.toml", &scenario), &[]);
-    assert_eq!(code(&output), 0, "{}", both(&output));
-    let results = ws.results();
-    let me = results["endpoints"]
+"#
+    )
+}
+
+fn endpoint<'a>(results: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    results["endpoints"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["name"] == "me")
-        .expect("me endpoint");
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no endpoint '{name}'"))
+}
+
+#[test]
+fn extracted_token_is_reused_in_a_header() {
+    let server = TestServer::start();
+    let ws = Workspace::new();
+    let scenario = sign_in_scenario(&server.base_url, 2, "1s");
+    let output = ws.run(&ws.write("auth.toml", &scenario), &[]);
+    assert_eq!(code(&output), 0, "{}", both(&output));
+    let results = ws.results();
+    let me = endpoint(&results, "me");
     assert!(me["requests"].as_u64().unwrap() > 0);
     assert_eq!(me["failures"], 0, "{me}");
     assert_eq!(me["status_counts"]["200"], me["requests"]);
+}
+
+/// A user whose sign-in is refused signs in again (after a pause) instead of running journeys
+/// without the token: every refusal shows once, as a failed login, and no request goes out
+/// with a missing variable.
+#[test]
+fn a_user_whose_setup_failed_runs_it_again_before_any_journey() {
+    let server = TestServer::start();
+    server.state.login_refusals.store(3, Ordering::SeqCst);
+    let ws = Workspace::new();
+    let scenario = sign_in_scenario(&server.base_url, 3, "6s");
+    let output = ws.run(&ws.write("auth.toml", &scenario), &[]);
+    let results = ws.results();
+    let (login, me) = (endpoint(&results, "login"), endpoint(&results, "me"));
+    assert_eq!(
+        login["status_counts"]["503"],
+        3,
+        "{login}\n{}",
+        both(&output)
+    );
+    assert_eq!(login["status_counts"]["200"], 3, "{login}");
+    assert_eq!(login["requests"], 6, "{login}");
+    assert!(me["requests"].as_u64().unwrap() > 0, "{me}");
+    assert_eq!(me["failures"], 0, "{me}");
 }
 
 #[test]

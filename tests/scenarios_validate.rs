@@ -29,6 +29,7 @@ fn every_scenario_file_validates() {
         "endurance",
         "spike",
         "cache-off",
+        "demo",
         "example",
     ] {
         assert!(
@@ -67,6 +68,7 @@ fn scenario_kinds_match_their_analyses() {
     assert_eq!(kind("smoke"), "smoke");
     assert_eq!(kind("load"), "load");
     assert_eq!(kind("peak"), "load");
+    assert_eq!(kind("demo"), "load");
 }
 
 #[test]

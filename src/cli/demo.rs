@@ -1,4 +1,4 @@
-//! `stampede demo`: the README's first command. Runs a short load scenario against the bundled
+//! `stampede demo`: the README's first command. Runs the demo scenario (1,000 reps) against the bundled
 //! SalesHub with its cache on, then off, and prints the comparison (see [`crate::demo`]). Exits 0
 //! when both runs completed (their thresholds are shown, not enforced: this is a showcase), 3 when
 //! a run could not be made, 130 on Ctrl-C.
@@ -17,16 +17,17 @@ use crate::results::default_dir;
 use crate::{run, scenario};
 
 /// The scenario the demo runs unless told otherwise.
-pub const DEFAULT_SCENARIO: &str = "scenarios/load.toml";
+pub const DEFAULT_SCENARIO: &str = "scenarios/demo.toml";
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// The load scenario to run twice (its target must be the bundled SalesHub).
     #[arg(long, value_name = "SCENARIO", default_value = DEFAULT_SCENARIO)]
     pub scenario: PathBuf,
-    /// Measured duration of each of the two runs, e.g. 45s, 2m.
-    #[arg(long, value_name = "DURATION", default_value = "45s", value_parser = values::parse_duration)]
-    pub duration: Duration,
+    /// Measured duration of each of the two runs, e.g. 45s, 2m; the warm-up is scaled with it
+    /// [default: the scenario's own]
+    #[arg(long, value_name = "DURATION", value_parser = values::parse_duration)]
+    pub duration: Option<Duration>,
     /// Directory for the two runs (cache-on/, cache-off/) and the page comparing them (index.html)
     /// [default: reports/demo-<YYYYmmdd-HHMMSS>]
     #[arg(long, value_name = "DIR")]

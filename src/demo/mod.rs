@@ -1,5 +1,5 @@
-//! `stampede demo`: what the tool does and what SalesHub's cache is worth, in a couple of minutes.
-//! It runs a short load scenario against the bundled SalesHub (with a private Redis, or the memory
+//! `stampede demo`: what the tool does and what SalesHub's cache is worth, in under five minutes.
+//! It runs the demo scenario (1,000 sales reps, `scenarios/demo.toml`) against the bundled SalesHub (with a private Redis, or the memory
 //! cache, said loudly, when `redis-server` is not installed), with live progress, the summary and
 //! the results path; then the very same plan with SalesHub's cache off; then the two side by side,
 //! on the terminal and on one page (`index.html`, see [`page`]) whose `file://` link is printed.
@@ -29,8 +29,8 @@ pub const CACHE_OFF_DIR: &str = "cache-off";
 pub struct DemoOptions {
     /// The load scenario (its target must be the bundled SalesHub).
     pub scenario: PathBuf,
-    /// Measured duration of each of the two runs.
-    pub duration: Duration,
+    /// Measured duration of each of the two runs (`None`: the scenario's own).
+    pub duration: Option<Duration>,
     /// Directory holding the two run directories, `cache-on/` and `cache-off/`.
     pub out: PathBuf,
     /// Another seed-data definition for SalesHub (a small one seeds in seconds).
@@ -113,7 +113,7 @@ pub async fn run_demo(
         };
     let run_options = |side: &str| RunSettings {
         out: Some(options.out.join(side)),
-        duration: Some(options.duration),
+        duration: options.duration,
         quiet: options.quiet,
         exe: options.exe.clone(),
         // The final page lingers after the second run only.
@@ -127,15 +127,15 @@ pub async fn run_demo(
         },
         ..RunSettings::new(options.scenario.clone())
     };
-    let secs = options.duration.as_secs_f64();
+    let full = plan.load.duration();
+    let secs = options.duration.unwrap_or(full).as_secs_f64();
     let _ = writeln!(
         out,
         "== 1/2: '{}' for {secs:.0} s against SalesHub with its cache on ({})\n",
         plan.name,
         cache_name(spec.cache)
     );
-    let full = plan.load.duration();
-    if options.duration < full && !plan.thresholds.is_empty() {
+    if options.duration.is_some_and(|d| d < full) && !plan.thresholds.is_empty() {
         let _ = writeln!(
             out,
             "   The thresholds are the scenario's, set for its full {} run after {} of warm-up; in \

@@ -37,7 +37,8 @@ use tokio_util::sync::CancellationToken;
 use super::client::HttpClient;
 use super::context::{EngineContext, EngineError, EngineSummary};
 use super::journey::{JourneyRunner, UserState};
-use crate::metrics::{LocalRecorder, Recorder, RecorderConfig};
+use super::step::SampleSink;
+use crate::metrics::{LocalRecorder, Recorder, Sample};
 use crate::scenario::plan::{LoadModel, UserStage};
 
 /// Longest wait for in-flight iterations at the end of the measured duration.
@@ -45,6 +46,13 @@ pub const MAX_GRACE: Duration = Duration::from_secs(10);
 
 /// Pause after an iteration that failed faster than this, before the user's next one.
 pub const FAILURE_PAUSE: Duration = Duration::from_millis(100);
+
+/// Pause before a user whose setup journeys failed (a sign-in refused or timed out, say) runs
+/// them again instead of its next journey, doubled after each further failure up to
+/// [`MAX_SETUP_RETRY_PAUSE`]: what a person does whose sign-in failed, and not a retry storm
+/// against a target that is already slow to sign people in.
+pub const SETUP_RETRY_PAUSE: Duration = Duration::from_secs(1);
+pub const MAX_SETUP_RETRY_PAUSE: Duration = Duration::from_secs(30);
 
 /// Runs the closed model until the stages end or `ctx.cancel` fires.
 pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineError> {
@@ -66,24 +74,13 @@ pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineErro
     }
 
     let client = HttpClient::for_target(&ctx.plan.target)?;
-    let endpoints: Vec<(String, String)> = ctx
-        .plan
-        .endpoints()
-        .iter()
-        .map(|(n, m)| (n.to_string(), m.to_string()))
-        .collect();
     let now = Instant::now();
     let shared = Arc::new(Shared {
         pool: client.pool(),
         runner: JourneyRunner::new(ctx.plan.clone(), client, &ctx.base_url)?,
         recorder: ctx.recorder.clone(),
-        // Warm-up traffic goes to a recorder that is dropped unread.
-        warmup_recorder: Recorder::new(RecorderConfig {
-            endpoints,
-            hlog_path: None,
-            started: now,
-            open_model: false,
-        }),
+        // Warm-up traffic goes to the run's warm-up recorder (live progress only).
+        warmup_recorder: ctx.warmup_recorder.clone(),
         measure_start: ctx.recorder.started().max(now),
         next_user: AtomicUsize::new(0),
         active: AtomicUsize::new(0),
@@ -148,6 +145,52 @@ pub async fn run_closed(ctx: &EngineContext) -> Result<EngineSummary, EngineErro
     Ok(summary)
 }
 
+/// The pause after the `failures`-th setup failure in a row: 1 s, 2 s, 4 s ... at most 30 s.
+fn setup_retry_pause(failures: u32) -> Duration {
+    SETUP_RETRY_PAUSE
+        .saturating_mul(1 << failures.saturating_sub(1).min(5))
+        .min(MAX_SETUP_RETRY_PAUSE)
+}
+
+/// Where a user's samples go: the warm-up's recorder until the measured phase starts, the
+/// measured one from then on, decided per request as it completes. Deciding per iteration would
+/// leave the first seconds of the measured phase short of every request whose journey began in
+/// the warm-up (a journey with think times lasts many seconds), and under-state the throughput.
+struct ByPhase<'a> {
+    warmup: &'a mut LocalRecorder,
+    measured: &'a mut LocalRecorder,
+    measure_start: Instant,
+}
+
+impl<'a> ByPhase<'a> {
+    fn new(
+        warmup: &'a mut LocalRecorder,
+        measured: &'a mut LocalRecorder,
+        measure_start: Instant,
+    ) -> Self {
+        ByPhase {
+            warmup,
+            measured,
+            measure_start,
+        }
+    }
+
+    fn flush(&mut self) {
+        self.warmup.flush();
+        self.measured.flush();
+    }
+}
+
+impl SampleSink for ByPhase<'_> {
+    fn record(&mut self, sample: &Sample) {
+        if Instant::now() < self.measure_start {
+            self.warmup.record(sample);
+        } else {
+            self.measured.record(sample);
+        }
+    }
+}
+
 /// Counts an iteration in flight for as long as it lives.
 struct Running<'a>(&'a AtomicUsize);
 
@@ -187,6 +230,10 @@ type Slot = Arc<tokio::sync::Mutex<UserSlot>>;
 
 struct UserSlot {
     state: UserState,
+    /// Whether the setup journeys succeeded; until they have, each iteration runs them again.
+    set_up: bool,
+    /// Setup journeys that failed in a row (for the pause before the next try).
+    setup_failures: u32,
     measured: LocalRecorder,
     warmup: LocalRecorder,
 }
@@ -206,20 +253,19 @@ fn build_attack(
                 shared.recorder.set_load(active as f64);
                 let mut slot = UserSlot {
                     state: shared.runner.user(index as u64),
+                    set_up: false,
+                    setup_failures: 0,
                     measured: shared.recorder.local(),
                     warmup: shared.warmup_recorder.local(),
                 };
                 slot.state.conn_mut().share(&shared.pool);
                 if !shared.end.is_cancelled() {
-                    let rec = if Instant::now() < shared.measure_start {
-                        &mut slot.warmup
-                    } else {
-                        &mut slot.measured
+                    let mut rec = ByPhase::new(&mut slot.warmup, &mut slot.measured, shared.measure_start);
+                    slot.set_up = tokio::select! {
+                        report = shared.runner.run_setup(&mut slot.state, &mut rec) => report.failures == 0,
+                        () = shared.hard.cancelled() => false,
                     };
-                    tokio::select! {
-                        _ = shared.runner.run_setup(&mut slot.state, rec) => {}
-                        () = shared.hard.cancelled() => {}
-                    }
+                    rec.flush();
                 }
                 let slot: Slot = Arc::new(tokio::sync::Mutex::new(slot));
                 user.set_session_data(slot);
@@ -246,25 +292,38 @@ fn build_attack(
                 }
                 let mut slot = slot.lock().await;
                 let slot = &mut *slot;
-                let journey = shared.runner.pick_journey(&mut slot.state);
-                let rec = if Instant::now() < shared.measure_start {
-                    &mut slot.warmup
-                } else {
-                    &mut slot.measured
-                };
+                let mut rec = ByPhase::new(&mut slot.warmup, &mut slot.measured, shared.measure_start);
+                let rec = &mut rec;
                 let began = Instant::now();
-                let report = tokio::select! {
-                    report = shared.runner.run_iteration(&mut slot.state, journey, None, rec) => Some(report),
-                    () = shared.hard.cancelled() => None,
+                let setup = !slot.set_up;
+                let report = if setup {
+                    tokio::select! {
+                        report = shared.runner.run_setup(&mut slot.state, rec) => Some(report),
+                        () = shared.hard.cancelled() => None,
+                    }
+                } else {
+                    let journey = shared.runner.pick_journey(&mut slot.state);
+                    tokio::select! {
+                        report = shared.runner.run_iteration(&mut slot.state, journey, None, rec) => Some(report),
+                        () = shared.hard.cancelled() => None,
+                    }
                 };
                 // Hand the iteration's samples over now: goose may keep the user (and its
                 // recorder) alive past the end of the run, and windows stay on time.
                 rec.flush();
-                // A user whose iterations fail at once (say, every step after a failed login)
+                let failed = report.is_some_and(|r| r.failures > 0);
+                slot.set_up |= setup && report.is_some() && !failed;
+                // A user whose iterations fail at once (say, a target refusing every request)
                 // would loop without a pause and saturate the generator: give it a short one.
-                if report.is_some_and(|r| r.failures > 0) && began.elapsed() < FAILURE_PAUSE {
+                let pause = if setup && failed {
+                    slot.setup_failures += 1;
+                    setup_retry_pause(slot.setup_failures)
+                } else {
+                    FAILURE_PAUSE
+                };
+                if failed && began.elapsed() < pause {
                     tokio::select! {
-                        () = tokio::time::sleep(FAILURE_PAUSE) => {}
+                        () = tokio::time::sleep(pause - began.elapsed()) => {}
                         () = shared.end.cancelled() => {}
                     }
                 }
@@ -331,8 +390,8 @@ fn goose_error(e: GooseError) -> EngineError {
 }
 
 /// The stages as goose's test plan (`users,seconds;...`, each step ramping linearly from the
-/// previous level): a jump to a stage's start level is a zero-length step, warm-up holds the
-/// first stage's level, a last step of a few seconds gives goose slack past our own end timer
+/// previous level): a jump to a stage's start level is a zero-length step, the warm-up starts the
+/// first stage's users over its first half and holds them for the second, a last step of a few seconds gives goose slack past our own end timer
 /// (which stops it), then all users stop. True when a stage was rounded to whole seconds.
 pub fn goose_test_plan(stages: &[UserStage], warmup: Duration) -> (String, bool) {
     let mut steps: Vec<(u32, u64)> = Vec::new();
@@ -348,9 +407,12 @@ pub fn goose_test_plan(stages: &[UserStage], warmup: Duration) -> (String, bool)
     if let Some(first) = stages.first()
         && !warmup.is_zero()
     {
+        // The users start at an even pace over the first half of the warm-up, then hold: a
+        // crowd that signs in all at once measures a stampede of logins, not the working day.
         let users = first.start_users.max(first.end_users.min(1));
-        steps.push((users, 0));
-        steps.push((users, secs(warmup)));
+        let ramp = secs(warmup / 2);
+        steps.push((users, ramp));
+        steps.push((users, secs(warmup).saturating_sub(ramp)));
         level = users;
     }
     for stage in stages {
@@ -396,10 +458,19 @@ mod tests {
     }
 
     #[test]
-    fn warmup_holds_the_first_level_and_odd_durations_round() {
+    fn setup_retries_back_off_to_thirty_seconds() {
+        let pauses: Vec<u64> = (1..=7).map(|n| setup_retry_pause(n).as_secs()).collect();
+        assert_eq!(pauses, [1, 2, 4, 8, 16, 30, 30]);
+    }
+
+    #[test]
+    fn warmup_starts_the_first_level_over_its_first_half_and_odd_durations_round() {
         let (plan, rounded) = goose_test_plan(&[stage(10, 5, 5)], Duration::from_millis(2500));
-        assert_eq!(plan, "5,0s;5,3s;5,10s;5,5s;0,0s");
+        assert_eq!(plan, "5,1s;5,2s;5,10s;5,5s;0,0s");
         assert!(rounded);
+        let (plan, rounded) = goose_test_plan(&[stage(60, 1000, 1000)], Duration::from_secs(30));
+        assert_eq!(plan, "1000,15s;1000,15s;1000,60s;1000,5s;0,0s");
+        assert!(!rounded);
         let (plan, _) = goose_test_plan(&[stage(10, 0, 8)], Duration::ZERO);
         assert_eq!(plan, "8,10s;8,5s;0,0s");
     }

@@ -18,6 +18,10 @@ pub struct EngineContext {
     /// printed); step paths are appended to it.
     pub base_url: String,
     pub recorder: Recorder,
+    /// The warm-up's traffic, for the live progress only (never in the results): its windows
+    /// count from the start of the warm-up. The closed model records into it; the open and
+    /// throughput models discard warm-up samples on their lanes' hot path and leave it empty.
+    pub warmup_recorder: Recorder,
     /// Fired on Ctrl-C: engines stop promptly, dropping what is in flight.
     pub cancel: CancellationToken,
     /// Open model: the fraction of an arrival this worker's schedule is shifted by (`--segment

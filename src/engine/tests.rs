@@ -23,6 +23,7 @@ mod models {
         let plan = plan(dir.path(), text);
         let ctx = EngineContext {
             recorder: recorder(&plan),
+            warmup_recorder: recorder(&plan),
             plan: plan.clone(),
             base_url: server.url(),
             cancel: CancellationToken::new(),

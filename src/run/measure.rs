@@ -16,7 +16,7 @@ use crate::metrics::{Recorded, Recorder, RecorderConfig};
 use crate::model::{ResourceSample, ServerCache};
 use crate::probe::{CacheScraper, LatestServerCache, ResourceSampler, ScrapeConfig};
 use crate::scenario::Plan;
-use crate::ui::{LoadUnit, ProgressDisplay, ProgressMode};
+use crate::ui::{LoadUnit, Phases, ProgressDisplay, ProgressMode};
 
 /// What to measure and where.
 pub struct MeasureSpec<'a> {
@@ -80,6 +80,8 @@ pub async fn measure(
         spec.hlog_path,
     ));
     let ticker = recorder.start_ticker();
+    let warmup_recorder = Recorder::new(RecorderConfig::for_plan(plan, gate_at, None));
+    let warmup_ticker = warmup_recorder.start_ticker();
     let sampler = ResourceSampler::start(measure_start, spec.target_pid);
     let server_cache_so_far = LatestServerCache::default();
     let scraper =
@@ -108,8 +110,18 @@ pub async fn measure(
     });
     let progress = spec.progress.map(|mode| {
         ProgressDisplay::start(
-            recorder.clone(),
-            warmup + planned,
+            Phases {
+                measured: recorder.clone(),
+                // Only the closed model records its warm-up (the others discard it).
+                warmup: (!warmup.is_zero()
+                    && matches!(
+                        plan.load.model,
+                        crate::scenario::plan::LoadModel::Closed { .. }
+                    ))
+                .then(|| warmup_recorder.clone()),
+                warmup_duration: warmup,
+                measured_duration: planned,
+            },
             LoadUnit::of(&plan.load.model),
             mode,
         )
@@ -118,6 +130,7 @@ pub async fn measure(
         plan: plan.clone(),
         base_url: spec.base_url.to_string(),
         recorder: recorder.clone(),
+        warmup_recorder,
         cancel: cancel.clone(),
         arrival_phase: spec.arrival_phase,
         start: gate.clone(),
@@ -140,6 +153,7 @@ pub async fn measure(
     let duration = ended.saturating_duration_since(measure_start).min(planned);
     let recorded = recorder.finish_at(duration);
     ticker.abort();
+    warmup_ticker.abort();
     if let Some(feed) = feed {
         live_warnings.extend(feed.finish(&recorded, &resources).await);
     }

@@ -2,4 +2,4 @@
 
 pub mod progress;
 
-pub use progress::{LoadUnit, ProgressDisplay, ProgressMode};
+pub use progress::{LoadUnit, Phases, ProgressDisplay, ProgressMode};

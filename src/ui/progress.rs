@@ -1,12 +1,14 @@
 //! Live progress during a run, read from the recorder a few times a second: an indicatif bar on a
 //! terminal (elapsed/total, last second's rate and p95, errors, users or rate, in flight), a plain
 //! line every 5 s when stderr is not a terminal (CI logs), nothing with `--quiet`. It runs on its
-//! own thread and only reads the recorder, so it cannot slow the load down.
+//! own thread and only reads the recorder, so it cannot slow the load down. During a warm-up the
+//! line reads the warm-up's recorder and says so (`warm-up 12s/70s ... (not measured)`), so the
+//! first figures show within seconds of the start, not after the warm-up.
 
 use std::io::{IsTerminal, Write};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -61,6 +63,52 @@ impl LoadUnit {
     }
 }
 
+/// The recorders progress reads: the warm-up's, until the measured phase starts, then the
+/// measured phase's.
+#[derive(Clone)]
+pub struct Phases {
+    pub measured: Recorder,
+    /// `None` without a warm-up.
+    pub warmup: Option<Recorder>,
+    pub warmup_duration: Duration,
+    pub measured_duration: Duration,
+}
+
+impl Phases {
+    /// A run without a warm-up.
+    pub fn measured(recorder: Recorder, duration: Duration) -> Phases {
+        Phases {
+            measured: recorder,
+            warmup: None,
+            warmup_duration: Duration::ZERO,
+            measured_duration: duration,
+        }
+    }
+
+    /// The line to show now, and how far the whole run (warm-up included) has come.
+    fn now(&self, unit: LoadUnit) -> (String, Duration) {
+        let measured = self.measured.progress();
+        match &self.warmup {
+            Some(warmup) if Instant::now() < self.measured.started() => {
+                // The load level (users, rate) is set on the measured recorder all along.
+                let progress = Progress {
+                    load: measured.load,
+                    ..warmup.progress()
+                };
+                let line = format!(
+                    "warm-up {}  (not measured)",
+                    progress_line(&progress, self.warmup_duration, unit)
+                );
+                (line, progress.elapsed)
+            }
+            _ => (
+                progress_line(&measured, self.measured_duration, unit),
+                self.warmup_duration + measured.elapsed,
+            ),
+        }
+    }
+}
+
 /// The progress display; stop it with [`ProgressDisplay::finish`] before printing the summary.
 pub struct ProgressDisplay {
     stop: mpsc::Sender<()>,
@@ -68,27 +116,14 @@ pub struct ProgressDisplay {
 }
 
 impl ProgressDisplay {
-    /// Starts showing progress of a run of `total` measured time on stderr.
-    pub fn start(
-        recorder: Recorder,
-        total: Duration,
-        unit: LoadUnit,
-        mode: ProgressMode,
-    ) -> ProgressDisplay {
-        Self::start_with(
-            recorder,
-            total,
-            unit,
-            mode,
-            Box::new(std::io::stderr()),
-            LINE_EVERY,
-        )
+    /// Starts showing progress of a run on stderr.
+    pub fn start(phases: Phases, unit: LoadUnit, mode: ProgressMode) -> ProgressDisplay {
+        Self::start_with(phases, unit, mode, Box::new(std::io::stderr()), LINE_EVERY)
     }
 
     /// As [`ProgressDisplay::start`], with the line writer and interval chosen (tests).
     pub fn start_with(
-        recorder: Recorder,
-        total: Duration,
+        phases: Phases,
         unit: LoadUnit,
         mode: ProgressMode,
         mut lines: Box<dyn Write + Send>,
@@ -99,7 +134,7 @@ impl ProgressDisplay {
             ProgressMode::Quiet => None,
             ProgressMode::Bar => std::thread::Builder::new()
                 .name("stampede-progress".into())
-                .spawn(move || run_bar(&recorder, total, unit, &stopped))
+                .spawn(move || run_bar(&phases, unit, &stopped))
                 .ok(),
             ProgressMode::Lines => std::thread::Builder::new()
                 .name("stampede-progress".into())
@@ -107,7 +142,7 @@ impl ProgressDisplay {
                     while let Err(mpsc::RecvTimeoutError::Timeout) =
                         stopped.recv_timeout(line_every)
                     {
-                        let line = progress_line(&recorder.progress(), total, unit);
+                        let (line, _) = phases.now(unit);
                         // A closed stderr (e.g. a broken pipe) is not a reason to stop the run.
                         let _ = writeln!(lines, "{line}");
                     }
@@ -136,7 +171,8 @@ impl Drop for ProgressDisplay {
     }
 }
 
-fn run_bar(recorder: &Recorder, total: Duration, unit: LoadUnit, stopped: &mpsc::Receiver<()>) {
+fn run_bar(phases: &Phases, unit: LoadUnit, stopped: &mpsc::Receiver<()>) {
+    let total = phases.warmup_duration + phases.measured_duration;
     let bar = ProgressBar::with_draw_target(
         Some(total.as_millis().try_into().unwrap_or(u64::MAX)),
         ProgressDrawTarget::stderr(),
@@ -145,9 +181,9 @@ fn run_bar(recorder: &Recorder, total: Duration, unit: LoadUnit, stopped: &mpsc:
         bar.set_style(style.progress_chars("=> "));
     }
     while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(BAR_EVERY) {
-        let progress = recorder.progress();
-        bar.set_position(progress.elapsed.as_millis().try_into().unwrap_or(u64::MAX));
-        bar.set_message(progress_line(&progress, total, unit));
+        let (line, elapsed) = phases.now(unit);
+        bar.set_position(elapsed.as_millis().try_into().unwrap_or(u64::MAX));
+        bar.set_message(line);
     }
     bar.finish_and_clear();
 }
@@ -249,8 +285,7 @@ mod tests {
         recorder.set_load(3.0);
         let out = Shared::default();
         let display = ProgressDisplay::start_with(
-            recorder.clone(),
-            Duration::from_secs(10),
+            Phases::measured(recorder.clone(), Duration::from_secs(10)),
             LoadUnit::Connections,
             ProgressMode::Lines,
             Box::new(out.clone()),
@@ -264,8 +299,7 @@ mod tests {
 
         let quiet = Shared::default();
         let display = ProgressDisplay::start_with(
-            recorder,
-            Duration::from_secs(10),
+            Phases::measured(recorder, Duration::from_secs(10)),
             LoadUnit::Users,
             ProgressMode::Quiet,
             Box::new(quiet.clone()),

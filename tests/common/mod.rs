@@ -44,6 +44,9 @@ pub struct ServerState {
     /// `GET /items/{id}` answered HIT and MISS, as `/metrics` counts them.
     pub item_hits: AtomicU64,
     pub item_misses: AtomicU64,
+    /// `POST /login` answers this many more requests with 503 (and counts down) before it
+    /// signs anyone in again: a target too busy to sign everyone in at once.
+    pub login_refusals: AtomicU64,
 }
 
 /// A test HTTP server on 127.0.0.1 port 0, running on its own thread and runtime (so it keeps
@@ -121,10 +124,7 @@ fn router(state: Arc<ServerState>) -> Router {
     Router::new()
         .route("/", get(|| async { "ok" }))
         .route("/delay", get(delay))
-        .route(
-            "/login",
-            post(|| async { axum::Json(serde_json::json!({"token": "t-123"})) }),
-        )
+        .route("/login", post(login))
         .route("/me", get(me))
         .route("/items/{id}", get(item))
         .route("/status/{code}", get(status))
@@ -159,6 +159,24 @@ async fn delay(State(state): State<Arc<ServerState>>) -> &'static str {
         tokio::time::sleep(Duration::from_micros(us)).await;
     }
     "ok"
+}
+
+async fn login(State(state): State<Arc<ServerState>>) -> impl IntoResponse {
+    let refused = state
+        .login_refusals
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if refused {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"error": "busy"})),
+        )
+    } else {
+        (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"token": "t-123"})),
+        )
+    }
 }
 
 async fn me(headers: HeaderMap) -> impl IntoResponse {
