@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SalesHub under wrk: requests/s and p50/p99 for a cached GET /api/contacts/{id}, search, the
 # dashboard and a contact list (cached, also with `Accept-Encoding: gzip`), and the same reads with
-# --cache off; the seeding time; SalesHub's RSS after each server's runs. A benchmark, run by hand;
-# the figures go in notes. Load stays on 127.0.0.1.
+# --cache off; the seeding time; SalesHub's RSS after each server's runs; the server's CPU time per
+# request (user + system from /proc/PID/stat over the wrk run, divided by the requests: steadier than
+# requests/s on a shared machine, since it does not count the time the server waited for a core).
+# A benchmark, run by hand; the figures go in notes. Load stays on 127.0.0.1.
 #
 #   bash bench/saleshub_wrk.sh                         # this tree's release build, 1 round
 #   DURATION=5s CONNECTIONS=16 bash bench/saleshub_wrk.sh
@@ -77,18 +79,26 @@ for unit, f in (('us', 1e-3), ('ms', 1.0), ('s', 1e3)):
 else: print('nan')" "$1"
 }
 
+cpu_ticks() { # the server's user + system CPU time so far, in clock ticks
+  awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$server_pid/stat"
+}
+
 run_wrk() { # $1 = side (A/B), $2 = label, $3 = path, $4 = extra header (optional)
   [[ "$2" =~ $ONLY ]] || return 0
-  local out rps p50 p99 errors
+  local out rps p50 p99 errors requests before after us
   local args=(-t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN")
   [ -n "${4:-}" ] && args+=(-H "$4")
+  before=$(cpu_ticks)
   out=$(wrk "${args[@]}" "$BASE$3")
+  after=$(cpu_ticks)
   rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
   p50=$(awk '$1=="50%"{print $2}' <<<"$out")
   p99=$(awk '$1=="99%"{print $2}' <<<"$out")
   errors=$(awk '/Non-2xx/{print $5}' <<<"$out")
-  printf '%s %-44s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n' "$1" "$2" "$rps" "$p50" "$p99" "${errors:-0}"
-  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" >>"$RESULTS"
+  requests=$(awk '/requests in/{print $1}' <<<"$out")
+  us=$(python3 -c "print(f'{($after - $before) * 1e6 / $(getconf CLK_TCK) / max($requests, 1):.1f}')")
+  printf '%s %-44s %10s req/s   p50 %8s   p99 %8s   cpu %6s us/req   non-2xx %s\n' "$1" "$2" "$rps" "$p50" "$p99" "$us" "${errors:-0}"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" "$us" >>"$RESULTS"
 }
 
 rss() { ps -o rss= -p "$server_pid" | awk '{printf "%.1f MB", $1/1024}'; }
@@ -136,19 +146,19 @@ labels = list(dict.fromkeys(r[1] for r in rows))
 sides = sorted({r[0] for r in rows})
 def values(side, label, col):
     return [float(r[col]) for r in rows if r[0] == side and r[1] == label]
-head = f"{'scenario':44} " + " ".join(f"{s + ' req/s':>12} {s + ' spread':>14} {s + ' p99 ms':>9}" for s in sides)
+head = f"{'scenario':44} " + " ".join(f"{s + ' req/s':>12} {s + ' spread':>14} {s + ' p99 ms':>9} {s + ' us/req':>9}" for s in sides)
 if len(sides) == 2:
-    head += f" {'B/A req/s':>9} {'B/A p99':>8}"
+    head += f" {'B/A req/s':>9} {'B/A p99':>8} {'B/A cpu':>8}"
 print(head)
 for label in labels:
     line = f"{label:44} "
     med = {}
     for s in sides:
-        rps, p99 = values(s, label, 2), values(s, label, 4)
-        med[s] = (statistics.median(rps), statistics.median(p99))
+        rps, p99, cpu = values(s, label, 2), values(s, label, 4), values(s, label, 5)
+        med[s] = (statistics.median(rps), statistics.median(p99), statistics.median(cpu))
         spread = f"{min(rps):.0f}..{max(rps):.0f}"
-        line += f"{med[s][0]:12.0f} {spread:>14} {med[s][1]:9.2f} "
+        line += f"{med[s][0]:12.0f} {spread:>14} {med[s][1]:9.2f} {med[s][2]:9.1f} "
     if len(sides) == 2:
-        line += f"{med['B'][0] / med['A'][0]:9.3f} {med['B'][1] / med['A'][1]:8.3f}"
+        line += f"{med['B'][0] / med['A'][0]:9.3f} {med['B'][1] / med['A'][1]:8.3f} {med['B'][2] / med['A'][2]:8.3f}"
     print(line)
 EOF

@@ -4,13 +4,14 @@
 //! graceful shutdown.
 //!
 //! SalesHub serves itself here rather than through `axum::serve`, which sets no timeouts: a client
-//! that sent half a request head held its connection (and a task) forever. Now hyper times each
-//! HTTP/1 request head (`header_read_timeout`), [`activity`] closes connections that never start a
-//! request or sit idle, and [`body`] bounds how long a request body may trickle. A slow client only
-//! ever costs its own connection.
+//! that sent half a request head held its connection (and a task) forever. Now [`activity`] gives
+//! each connection one timer that closes it when its first request does not begin in time, when an
+//! HTTP/1 request head does not arrive whole in time, or when it sits idle; [`body`] bounds how
+//! long a request body may trickle. A slow client only ever costs its own connection.
 //!
-//! Per request this adds no middleware: the head limits, the body deadline (only for a body that
-//! is not already there) and the client's address are handled in [`Handler::call`].
+//! Per request this adds no middleware and no timer: the head limits, the body deadline (only for
+//! a body that is not already there) and the client's address are handled in [`Handler::call`],
+//! and only a request that accepts an encoding goes through the compression layer.
 
 mod activity;
 mod body;
@@ -39,12 +40,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
-use tower::{Layer, ServiceExt};
 
 use activity::{Activity, Verdict};
 use body::BodyDeadline;
+use compression::App;
 pub use compression::COMPRESS_ABOVE;
-use compression::{Compressed, CompressedBody};
 pub use config::{
     DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, HttpConfig, TlsFiles,
 };
@@ -84,8 +84,8 @@ impl Transport {
         shutdown: impl Future<Output = ()> + Send,
     ) -> io::Result<()> {
         let shared = Arc::new(Shared {
-            builder: builder(self.config.header_timeout),
-            service: compression::layer(self.config.compression).layer(router),
+            builder: builder(),
+            app: App::new(router, self.config.compression),
             tls: self.tls,
             header_timeout: self.config.header_timeout,
             body_timeout: self.config.body_timeout,
@@ -119,20 +119,18 @@ impl Transport {
 /// What every connection shares.
 struct Shared {
     builder: Builder<TokioExecutor>,
-    service: Compressed,
+    app: App,
     tls: Option<TlsAcceptor>,
     header_timeout: Duration,
     body_timeout: Duration,
     idle_timeout: Duration,
 }
 
-fn builder(header_timeout: Duration) -> Builder<TokioExecutor> {
+fn builder() -> Builder<TokioExecutor> {
     let mut builder = Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        .max_buf_size(MAX_HEAD_BUFFER);
+    // No timer, so no header_read_timeout: [`activity`] bounds how long a head may take, at one
+    // timer per connection instead of one per request.
+    builder.http1().max_buf_size(MAX_HEAD_BUFFER);
     builder
         .http2()
         .timer(TokioTimer::new())
@@ -190,7 +188,7 @@ async fn drive<I>(
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let handler = Handler {
-        service: shared.service.clone(),
+        app: shared.app.clone(),
         peer,
         activity: activity.clone(),
         body_timeout: shared.body_timeout,
@@ -238,23 +236,21 @@ async fn drive<I>(
 /// under the body deadline, and the client's address for the app's extractors.
 #[derive(Clone)]
 struct Handler {
-    service: Compressed,
+    app: App,
     peer: SocketAddr,
     activity: Arc<Activity>,
     body_timeout: Duration,
 }
 
-type Answer = Response<CompressedBody>;
-
 impl hyper::service::Service<Request<Incoming>> for Handler {
-    type Response = Answer;
+    type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Answer, Infallible>> + Send>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
-        let in_flight = self.activity.begin();
+        let in_flight = self.activity.begin(request.version());
         if let Some(refusal) = head_limits::refusal(&request) {
-            return Box::pin(std::future::ready(Ok(compression::as_is(refusal))));
+            return Box::pin(std::future::ready(Ok(refusal)));
         }
         let (mut parts, incoming) = request.into_parts();
         parts.extensions.insert(ConnectInfo(self.peer));
@@ -265,18 +261,13 @@ impl hyper::service::Service<Request<Incoming>> for Handler {
             let deadline = BodyDeadline::new(self.body_timeout);
             (Body::new(deadline.guard(incoming)), Some(deadline))
         };
-        let answer = self
-            .service
-            .clone()
-            .oneshot(Request::from_parts(parts, body));
+        let answer = self.app.clone().call(Request::from_parts(parts, body));
         Box::pin(async move {
-            let Ok(response) = answer.await;
+            let response = answer.await;
             drop(in_flight);
             Ok(match deadline {
-                Some(deadline) if deadline.expired() => {
-                    compression::as_is(deadline.answer(version))
-                }
-                _ => compression::from_app(response),
+                Some(deadline) if deadline.expired() => deadline.answer(version),
+                _ => response,
             })
         })
     }
