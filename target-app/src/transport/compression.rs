@@ -19,7 +19,11 @@ use axum::http::header::ACCEPT_ENCODING;
 use axum::response::Response;
 use tower::{Layer, ServiceExt};
 use tower_http::compression::predicate::{And, NotForContentType, Predicate as _, SizeAbove};
-use tower_http::compression::{Compression, CompressionLayer};
+use tower_http::compression::{Compression, CompressionLayer, CompressionLevel};
+
+/// The level of all three encoders: 1, among their fastest, which still compresses JSON nearly as
+/// well as the defaults (gzip 6, zstd 3, brotli 4 in tower-http) for a fraction of the CPU.
+const LEVEL: CompressionLevel = CompressionLevel::Precise(1);
 
 /// Responses smaller than this are sent as they are: compressing them saves little and costs a
 /// few microseconds of CPU each.
@@ -62,6 +66,7 @@ fn layer() -> CompressionLayer<Worth> {
         .br(true)
         .zstd(true)
         .no_deflate()
+        .quality(LEVEL)
         .compress_when(
             SizeAbove::new(COMPRESS_ABOVE)
                 .and(NotForContentType::IMAGES)
