@@ -14,6 +14,7 @@ use crate::faults::FaultConfig;
 use crate::seed::SeedConfig;
 use crate::server::{self, CacheChoice, SeedMode, Server, ServerConfig};
 use crate::throttle::ThrottleConfig;
+use crate::transport::{HttpConfig, TlsFiles};
 
 /// SalesHub: the reference CRM server bundled with Stampede.
 #[derive(Debug, Parser)]
@@ -30,6 +31,8 @@ pub struct SaleshubArgs {
     pub command: Command,
 }
 
+// Parsed once per process: the size of the `serve` variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the CRM API (seeding first with --seed).
@@ -102,6 +105,34 @@ pub struct ServeArgs {
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Close a connection whose first request has not begun this long after the accept (TLS
+    /// handshake included), and an HTTP/1 connection whose next request head has not arrived whole
+    /// this long after the server began to wait for it (so also an idle HTTP/1 keep-alive one).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    pub header_timeout: Duration,
+    /// Answer 408 (and on HTTP/1 close the connection) when a request body has not arrived whole
+    /// this long after its head.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    pub body_timeout: Duration,
+    /// Close a connection that has had no request in flight for this long.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_timeout)]
+    pub idle_timeout: Duration,
+    /// Compress responses over 1 KiB with gzip, br or zstd, as the client's Accept-Encoding asks.
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    pub compression: Switch,
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// A feature that is on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +157,14 @@ fn parse_path_prefix(text: &str) -> Result<String, String> {
         Err(format!(
             "'{text}': expected a path prefix starting with /, e.g. /api/search"
         ))
+    }
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        Ok(_) => Err("a timeout must be longer than 0 (e.g. 10s)".into()),
+        Err(error) => Err(format!("'{text}': {error} (e.g. 10s, 1m, 500ms)")),
     }
 }
 
@@ -181,6 +220,19 @@ impl ServeArgs {
                 per_account: self.login_max_failures_per_account,
                 per_address: self.login_max_failures_per_address,
                 window: self.login_throttle_window,
+            },
+            http: HttpConfig {
+                header_timeout: self.header_timeout,
+                body_timeout: self.body_timeout,
+                idle_timeout: self.idle_timeout,
+                compression: self.compression == Switch::On,
+                tls: match (&self.tls_cert, &self.tls_key) {
+                    (Some(cert), Some(key)) => Some(TlsFiles {
+                        cert: cert.clone(),
+                        key: key.clone(),
+                    }),
+                    _ => None,
+                },
             },
         })
     }
@@ -253,6 +305,7 @@ impl ServeArgs {
             faults: FaultConfig::default(),
             pool_size: 4,
             login_throttle: ThrottleConfig::default(),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -261,8 +314,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args.config()?;
     let server = Server::start(config).await?;
     eprintln!("saleshub: {}", server.cache_note);
+    eprintln!("saleshub: serving {}", server.protocols());
     // The launcher in `stampede` reads this line to learn the address; keep its shape.
-    println!("SalesHub listening on http://{}", server.addr);
+    println!("SalesHub listening on {}", server.url());
     eprintln!(
         "saleshub: try `curl -s -X POST http://{}/api/auth/login -H 'content-type: application/json' \
          -d '{{\"email\":\"admin@saleshub.test\",\"password\":\"<from fixtures/users.csv>\"}}'`; Ctrl-C stops",
@@ -281,4 +335,41 @@ fn init_logging(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::{DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
+
+    #[test]
+    fn serve_defaults_are_the_documented_ones() {
+        let cli = Cli::try_parse_from(["saleshub", "serve"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("serve parses as Serve");
+        };
+        let http = args.config().unwrap().http;
+        assert_eq!(http.header_timeout, DEFAULT_HEADER_TIMEOUT);
+        assert_eq!(http.body_timeout, DEFAULT_BODY_TIMEOUT);
+        assert_eq!(http.idle_timeout, DEFAULT_IDLE_TIMEOUT);
+        assert_eq!(http, HttpConfig::default());
+    }
+
+    #[test]
+    fn transport_flags_are_validated() {
+        let parse = |args: &[&str]| Cli::try_parse_from(["saleshub", "serve"].iter().chain(args));
+        assert!(parse(&["--header-timeout", "0s"]).is_err());
+        assert!(parse(&["--idle-timeout", "soon"]).is_err());
+        assert!(
+            parse(&["--tls-cert", "cert.pem"]).is_err(),
+            "--tls-cert needs --tls-key"
+        );
+        let cli = parse(&["--compression", "off", "--body-timeout", "2s"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("serve parses as Serve");
+        };
+        let http = args.config().unwrap().http;
+        assert!(!http.compression);
+        assert_eq!(http.body_timeout, Duration::from_secs(2));
+    }
 }

@@ -175,3 +175,16 @@ impl From<tokio::task::JoinError> for AppError {
         AppError::Internal(anyhow::Error::new(error).context("background task"))
     }
 }
+
+/// An error answered in the app's shape by the layers around the handlers (the transport's
+/// timeouts, the request-head limits), whose codes are not [`AppError`]s of the API.
+pub fn json_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = Body {
+        error: Detail {
+            code,
+            message: message.into(),
+            field: None,
+        },
+    };
+    (status, axum::Json(body)).into_response()
+}

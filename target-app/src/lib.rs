@@ -3,8 +3,10 @@
 //!
 //! Layers: [`app`] (the router) → `routes` (HTTP handlers) → [`store`] (SQLite), [`cache`] (Redis,
 //! memory or off), [`search`] (tantivy). Cached reads are keyed and loaded in [`reads`], which the
-//! routes and the write side ([`writes`], [`refresh`]) share; nothing imports from `routes`. [`seed`] builds a deterministic data set; [`server`] starts
-//! everything; [`redis_server`] spawns a private `redis-server` for tests and the bundled target.
+//! routes and the write side ([`writes`], [`refresh`]) share; nothing imports from `routes`.
+//! [`seed`] builds a deterministic data set; [`server`] starts everything; [`transport`] speaks
+//! HTTP/1.1 and HTTP/2 (TLS optional) with connection timeouts and compression; [`redis_server`]
+//! spawns a private `redis-server` for tests and the bundled target.
 
 pub mod app;
 pub mod auth;
@@ -28,6 +30,7 @@ pub mod signin;
 pub mod state;
 pub mod store;
 pub mod throttle;
+pub mod transport;
 pub mod writes;
 
 pub use app::app;

@@ -1,6 +1,7 @@
 //! Starting SalesHub: open (and when asked, seed) the database, make the search index match it,
 //! choose the cache backend (Redis when reachable, else a private `redis-server` when installed, else
-//! memory, said loudly), bind, serve, and shut down gracefully.
+//! memory, said loudly), bind, serve (through [`crate::transport`]: HTTP/1.1 and HTTP/2, TLS when
+//! configured, connection timeouts, compression), and shut down gracefully.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use crate::seed::{self, SeedConfig};
 use crate::state::AppState;
 use crate::store::{self, Store, User};
 use crate::throttle::{LoginThrottle, ThrottleConfig};
+use crate::transport::{HttpConfig, Transport};
 
 /// Which cache to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -61,6 +63,8 @@ pub struct ServerConfig {
     pub pool_size: u32,
     /// Limits on failed sign-ins.
     pub login_throttle: ThrottleConfig,
+    /// Protocols, TLS, compression and connection timeouts.
+    pub http: HttpConfig,
 }
 
 /// The default Redis tried by `--cache auto`.
@@ -72,7 +76,8 @@ pub struct Server {
     pub addr: SocketAddr,
     /// One line saying which cache is in use, for the start banner and logs.
     pub cache_note: String,
-    listener: TcpListener,
+    transport: Transport,
+    http: HttpConfig,
     /// The private redis-server, stopped when the server is dropped.
     _redis: Option<RedisServer>,
 }
@@ -112,13 +117,25 @@ impl Server {
             .await
             .with_context(|| format!("cannot listen on {}; is the port taken?", config.addr))?;
         let addr = listener.local_addr()?;
+        let transport = Transport::new(listener, config.http.clone())?;
         Ok(Server {
             state,
             addr,
             cache_note,
-            listener,
+            transport,
+            http: config.http,
             _redis: redis,
         })
+    }
+
+    /// Where it serves: `http://ADDR`, or `https://ADDR` with TLS.
+    pub fn url(&self) -> String {
+        format!("{}://{}", self.http.scheme(), self.addr)
+    }
+
+    /// The protocols served, for the start banner.
+    pub fn protocols(&self) -> &'static str {
+        self.http.protocols()
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests and flushes the index.
@@ -127,10 +144,9 @@ impl Server {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let search = self.state.search.clone();
-        // With the peer's address, which sign-in throttling counts failures by.
-        let app = crate::app(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
+        let router = crate::app(self.state);
+        self.transport
+            .serve(router, shutdown)
             .await
             .context("serving HTTP")?;
         search.flush().context("flushing the search index")?;

@@ -12,6 +12,7 @@ use saleshub::redis_server::RedisServer;
 use saleshub::seed::SeedConfig;
 use saleshub::server::{CacheChoice, SeedMode, Server, ServerConfig};
 use saleshub::throttle::ThrottleConfig;
+use saleshub::transport::HttpConfig;
 use serde_json::Value;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -23,6 +24,7 @@ pub struct Options {
     pub faults: FaultConfig,
     pub cache_config: CacheConfig,
     pub login_throttle: ThrottleConfig,
+    pub http: HttpConfig,
 }
 
 impl Default for Options {
@@ -32,6 +34,7 @@ impl Default for Options {
             faults: FaultConfig::default(),
             cache_config: CacheConfig::default(),
             login_throttle: ThrottleConfig::default(),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -50,7 +53,9 @@ pub fn small_seed() -> SeedConfig {
 }
 
 pub struct TestApp {
+    /// `http://127.0.0.1:PORT` (`https://` with TLS).
     pub base: String,
+    pub addr: SocketAddr,
     pub client: Client,
     pub redis: Option<RedisServer>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -107,15 +112,17 @@ impl TestApp {
             faults: options.faults,
             pool_size: 4,
             login_throttle: options.login_throttle,
+            http: options.http,
         };
         let server = Server::start(config).await.expect("SalesHub starts");
-        let base = format!("http://{}", server.addr);
+        let (base, addr) = (server.url(), server.addr);
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
             let _ = rx.await;
         }));
         TestApp {
             base,
+            addr,
             client: Client::new(),
             redis,
             shutdown: Some(tx),
